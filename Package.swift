@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Every Tally target gets the same strictness; dependencies are spelled out per target.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "tally",
+    platforms: [.macOS(.v15)],  // Synchronization.Mutex; no effect on Linux
+    products: [.executable(name: "tally", targets: ["TallyCLI"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // C: only TallyLMDB may import this.
+        .systemLibrary(name: "CTallyLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+
+        // Layers, lowest first. Each depends only on layers above it in this list.
+        .target(name: "TallyLMDB", dependencies: ["CTallyLMDB"], swiftSettings: strict),
+        .target(
+            name: "TallyStore",
+            dependencies: [
+                "TallyLMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "TallyCLI",
+            dependencies: [
+                "TallyStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // Benchmarks: a plain executable, built only when asked for (`swift run -c release tally-bench`).
+        .executableTarget(
+            name: "tally-bench",
+            dependencies: ["TallyStore", "TallyLMDB"],
+            path: "tools/TallyBench",
+            swiftSettings: strict),
+
+        .testTarget(name: "TallyLMDBTests", dependencies: ["TallyLMDB"], swiftSettings: strict),
+        .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyLMDB"], swiftSettings: strict),
+        .testTarget(name: "TallyCLITests", dependencies: ["TallyCLI"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import TallyStore
+
+extension Tally {
+    /// Opens (creating if needed) the log in the data directory and reports its state.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open (or create) the log in the data directory and report its state.",
+            discussion: """
+                Examples:
+                  tally status
+                  tally status --data-dir /var/lib/tally --output json
+                """)
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case text, json
+        }
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Output format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var output: Format = .text
+
+        func run() async throws {
+            let log = try EventLog(path: store.dataDirectory)
+            defer { log.close() }
+            let status = try log.status()
+            print(try Self.render(status, dataDirectory: store.dataDirectory, as: output))
+        }
+
+        /// The report, as text for people or one JSON object for scripts.
+        static func render(_ status: LogStatus, dataDirectory: String, as format: Format) throws -> String {
+            let report = Report(
+                dataDirectory: dataDirectory, events: status.treeHead.size, streams: status.streamCount,
+                merkleRoot: status.treeHead.root.hexString, mapUsedBytes: status.usedBytes, mapSizeBytes: status.mapSize)
+            switch format {
+            case .text:
+                return """
+                    data directory  \(report.dataDirectory)
+                    events          \(report.events)
+                    streams         \(report.streams)
+                    merkle root     \(report.merkleRoot)
+                    map used        \(report.mapUsedBytes) of \(report.mapSizeBytes) bytes
+                    """
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                return String(decoding: try encoder.encode(report), as: UTF8.self)
+            }
+        }
+
+        struct Report: Codable, Equatable {
+            var dataDirectory: String
+            var events: UInt64
+            var streams: Int
+            var merkleRoot: String
+            var mapUsedBytes: Int
+            var mapSizeBytes: Int
+        }
+    }
+}
+
+extension [UInt8] {
+    /// The bytes as lower-case hexadecimal, two digits each.
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
+    }
+}

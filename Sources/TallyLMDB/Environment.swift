@@ -1,0 +1,215 @@
+import CTallyLMDB
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One LMDB environment: a memory-mapped data file and its lock file in a directory.
+///
+/// Open exactly one `Environment` per directory per process and keep it for the
+/// life of the process. LMDB's advisory locks break if the same file is opened
+/// twice in one process, so a second `init` for the same path throws.
+///
+/// ```swift
+/// let env = try Environment(path: "./tally-data")
+/// let events = try env.openDatabase("events")
+/// try env.write { txn in try txn.put([1], forKey: [0, 0, 0, 1], in: events) }
+/// let value = try env.read { txn in try txn.value(forKey: [0, 0, 0, 1], in: events) }
+/// ```
+package final class Environment: Sendable {
+    /// How an environment is opened.
+    package struct Options: Sendable {
+        /// The size of the memory map in bytes: address space, not disk. Grows with ``Environment/setMapSize(_:)``.
+        package var mapSize: Int = 1 << 30
+        /// The number of named databases the environment may hold.
+        package var maxDatabases: Int = 32
+        /// The number of concurrent read transactions across all processes.
+        package var maxReaders: Int = 256
+        /// Open without the ability to write; other processes may write meanwhile.
+        package var readOnly = false
+        /// Whether a commit waits for the disk.
+        package var durability: Durability = .durable
+
+        /// The defaults: 1 GiB map, 32 databases, 256 readers, writable, durable.
+        package init() {}
+    }
+
+    /// Whether a commit returns only once its pages are on disk.
+    package enum Durability: Sendable {
+        /// LMDB's default: every commit `fsync`s. Acknowledged writes survive power loss.
+        case durable
+        /// `MDB_NOSYNC`: commits do not wait for the disk. A crash of the machine (not only
+        /// the process) may lose or corrupt recent commits. For tests and benchmarks only.
+        case unsafeNoSync
+    }
+
+    /// The directory holding `data.mdb` and `lock.mdb`.
+    package let path: String
+    /// Whether this environment refuses writes.
+    package let isReadOnly: Bool
+    // `MDB_env *` is safe to use from any thread for everything except
+    // `mdb_env_close` (only `deinit` calls it) and `mdb_env_set_mapsize`, which
+    // LMDB requires to run with no transaction active in the process: ``resizeLock``
+    // holds every transaction shared and a resize exclusive.
+    private let handle: UnsafeHandle
+    private let resizeLock = ReadWriteLock()
+    private static let openPaths = Mutex<Set<String>>([])
+
+    var pointer: OpaquePointer { handle.pointer }
+
+    /// Opens (creating the directory and files if needed) the environment at `path`.
+    ///
+    /// Clears reader slots left behind by dead processes (`mdb_reader_check`) before returning.
+    ///
+    /// - Throws: ``LMDBError`` if LMDB refuses the directory, or
+    ///   `.system(errno: EBUSY)` if this process already has it open.
+    package init(path: String, options: Options = .init()) throws(LMDBError) {
+        let inserted = Self.openPaths.withLock { $0.insert(path).inserted }
+        guard inserted else { throw LMDBError(code: EBUSY, operation: "Environment.init") }
+        var env: OpaquePointer?
+        do throws(LMDBError) {
+            if !options.readOnly, mkdir(path, 0o750) != 0, errno != EEXIST {
+                throw LMDBError(code: errno, operation: "mkdir")
+            }
+            try check(mdb_env_create(&env), "mdb_env_create")
+            try check(mdb_env_set_mapsize(env, options.mapSize), "mdb_env_set_mapsize")
+            try check(mdb_env_set_maxdbs(env, MDB_dbi(options.maxDatabases)), "mdb_env_set_maxdbs")
+            try check(mdb_env_set_maxreaders(env, UInt32(options.maxReaders)), "mdb_env_set_maxreaders")
+            // MDB_NOTLS: read transactions are not tied to a thread, which is what
+            // Swift tasks need, since they may resume on any thread.
+            var flags = UInt32(MDB_NOTLS)
+            if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+            if options.durability == .unsafeNoSync { flags |= UInt32(MDB_NOSYNC) }
+            try check(mdb_env_open(env, path, flags, 0o640), "mdb_env_open")
+            var dead: Int32 = 0
+            try check(mdb_reader_check(env, &dead), "mdb_reader_check")
+        } catch {
+            mdb_env_close(env)
+            _ = Self.openPaths.withLock { $0.remove(path) }
+            throw error
+        }
+        self.handle = UnsafeHandle(env!)
+        self.path = path
+        self.isReadOnly = options.readOnly
+    }
+
+    deinit {
+        mdb_env_close(handle.pointer)
+        _ = Self.openPaths.withLock { $0.remove(path) }
+    }
+
+    /// Opens the named database `name`, creating it unless the environment is read-only.
+    ///
+    /// Call once per database at start-up and keep the handle: it is valid for the life of the environment.
+    ///
+    /// - Returns: `nil` if the environment is read-only and the database does not exist yet.
+    package func openDatabase(_ name: String, flags: Database.Flags = []) throws -> Database? {
+        var raw = flags.rawValue
+        if !isReadOnly { raw |= UInt32(MDB_CREATE) }
+        var dbi = MDB_dbi()
+        let found = try withTransaction(readOnly: isReadOnly) { txn throws(LMDBError) -> Bool in
+            let code = mdb_dbi_open(txn, name, raw, &dbi)
+            if code == MDB_NOTFOUND { return false }
+            try check(code, "mdb_dbi_open")
+            return true
+        }
+        return found ? Database(handle: dbi, name: name) : nil
+    }
+
+    /// Runs `body` against a read-only snapshot of the environment.
+    ///
+    /// Keep `body` short: an open reader stops LMDB from reusing pages, so the file
+    /// grows while it runs. Never start a second transaction inside `body`.
+    package func read<R, E: Error>(_ body: (borrowing ReadTransaction) throws(E) -> R) throws -> R {
+        try withTransaction(readOnly: true) { txn throws(E) in try body(ReadTransaction(pointer: txn)) }
+    }
+
+    /// Runs `body` in a write transaction; commits if it returns, aborts if it throws.
+    ///
+    /// LMDB allows one writer per environment and ties it to the thread that
+    /// began it, so this method blocks, and cannot be called from `async` code.
+    @available(*, noasync, message: "blocks its thread; call it from the writer thread")
+    package func write<R, E: Error>(_ body: (borrowing WriteTransaction) throws(E) -> R) throws -> R {
+        try withTransaction(readOnly: false) { txn throws(E) in try body(WriteTransaction(pointer: txn)) }
+    }
+
+    /// The current size of the memory map in bytes.
+    package var mapSize: Int {
+        var info = MDB_envinfo()
+        mdb_env_info(pointer, &info)
+        return info.me_mapsize
+    }
+
+    /// The bytes of the map in use: pages up to the last one written, times the page size.
+    package var usedBytes: Int {
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        mdb_env_info(pointer, &info)
+        mdb_env_stat(pointer, &stat)
+        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+    }
+
+    /// Sets the size of the memory map; `0` adopts the size another process chose.
+    ///
+    /// Waits until no transaction of this process is active, as LMDB requires.
+    /// - Important: Never call from inside a transaction: it would wait for itself.
+    package func setMapSize(_ bytes: Int) throws(LMDBError) {
+        try resizeLock.withExclusive { () throws(LMDBError) in
+            try check(mdb_env_set_mapsize(pointer, bytes), "mdb_env_set_mapsize")
+        }
+    }
+
+    /// Clears reader slots held by processes that no longer exist; returns how many it cleared.
+    @discardableResult
+    package func clearStaleReaders() throws(LMDBError) -> Int {
+        var dead: Int32 = 0
+        try check(mdb_reader_check(pointer, &dead), "mdb_reader_check")
+        return Int(dead)
+    }
+
+    private enum Attempt<R> {
+        case finished(R)
+        case mapResizedElsewhere
+    }
+
+    /// Begins a transaction under the shared resize lock, runs `body`, and commits
+    /// (write) or aborts (read, or when `body` throws).
+    private func withTransaction<R, E: Error>(
+        readOnly: Bool, _ body: (OpaquePointer) throws(E) -> R
+    ) throws -> R {
+        while true {
+            let attempt = try resizeLock.withShared { () throws -> Attempt<R> in
+                var txn: OpaquePointer?
+                let code = mdb_txn_begin(pointer, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
+                if code == MDB_MAP_RESIZED { return .mapResizedElsewhere }
+                try check(code, "mdb_txn_begin")
+                let result: R
+                do {
+                    result = try body(txn!)
+                } catch {
+                    mdb_txn_abort(txn)
+                    throw error
+                }
+                if readOnly {
+                    mdb_txn_abort(txn)
+                } else {
+                    try check(mdb_txn_commit(txn), "mdb_txn_commit")  // frees txn even when it fails
+                }
+                return .finished(result)
+            }
+            switch attempt {
+            case .finished(let result): return result
+            case .mapResizedElsewhere: try setMapSize(0)  // adopt the other process's size, then begin again
+            }
+        }
+    }
+}
+
+/// An `OpaquePointer` that this module promises to use only in thread-safe ways.
+struct UnsafeHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+}

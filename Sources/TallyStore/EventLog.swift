@@ -1,0 +1,168 @@
+package import Logging
+package import TallyLMDB
+
+/// Tally's append-only event log in one LMDB environment: the only way events are written or read.
+///
+/// Appends go through one writer thread that group-commits; reads are short,
+/// synchronous snapshot transactions that may run on any thread.
+///
+/// ```swift
+/// let log = try EventLog(path: "./tally-data")
+/// let event = try ProposedEvent(stream: StreamID("account-1"), type: "opened", data: Array(#"{"owner":"ada"}"#.utf8))
+/// let receipt = try await log.append(AppendRequest(stream: event.stream, expected: .noStream, events: [event]))
+/// let page = try log.readStream(event.stream)
+/// ```
+///
+/// - Important: Open one `EventLog` per directory per process, and call ``close()`` before dropping it.
+package final class EventLog: Sendable {
+    /// How the log opens its environment and bounds its writer.
+    package struct Options: Sendable {
+        /// The LMDB environment's options: initial map size, readers, durability.
+        package var environment = Environment.Options()
+        /// The largest the map may grow to when it fills up.
+        package var maxMapSize = 1 << 40
+        /// Appends that may wait for the writer before callers are held back.
+        package var maxQueuedAppends = 4096
+        /// The most appends one group commit takes.
+        package var maxBatchAppends = 1024
+        /// Roughly the most bytes one group commit writes (one large append may exceed it alone).
+        package var maxBatchBytes = 32 << 20
+        /// How long a caller waits for room in a full queue before ``EventLogError/overloaded``.
+        package var enqueueTimeout = Duration.seconds(5)
+
+        /// Durable defaults: a 1 GiB map growing up to 1 TiB, 4096 queued appends, batches of up to 1024.
+        package init() {}
+    }
+
+    /// The environment holding the log (and, beside it, the read models).
+    package let environment: Environment
+    let reader: LogReader
+    private let writer: LogWriter
+    private let notifier: CommitNotifier
+
+    /// Opens the log in `path`, creating the directory and an empty log if needed.
+    ///
+    /// - Throws: ``EventLogError/unsupportedFormat(version:)`` if a newer Tally wrote the log;
+    ///   ``EventLogError/corrupted(_:)`` if its Merkle nodes are missing; `LMDBError` from LMDB.
+    package init(path: String, options: Options = .init(), logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+        environment = try Environment(path: path, options: options.environment)
+        let schema = try LogSchema(environment: environment)
+        reader = LogReader(schema: schema)
+        let state = try environment.write { [reader] txn in
+            try Self.checkFormat(schema: schema, in: txn)
+            let head = try reader.head(in: txn)
+            return LogState(frontier: try MerkleFrontier(size: head, in: txn, nodes: schema.merkle))
+        }
+        notifier = CommitNotifier(head: state.head)
+        writer = LogWriter(
+            environment: environment, appender: LogAppender(reader: reader), notifier: notifier,
+            limits: .init(
+                maxQueuedAppends: options.maxQueuedAppends, maxBatchAppends: options.maxBatchAppends,
+                maxBatchBytes: options.maxBatchBytes, enqueueTimeout: options.enqueueTimeout,
+                maxMapSize: options.maxMapSize),
+            initialState: state, logger: logger)
+        logger.info("Opened the event log", metadata: ["data.dir": "\(path)", "log.position": "\(state.head)"])
+    }
+
+    /// Stamps a new log with this build's format version; refuses a log from a newer format.
+    private static func checkFormat(schema: LogSchema, in txn: borrowing WriteTransaction) throws {
+        if let stored = try txn.withValue(forKey: LogSchema.formatVersionKey, in: schema.meta, { UInt32(bigEndianBytes: $0) }) {
+            guard stored == LogSchema.formatVersion else { throw EventLogError.unsupportedFormat(version: stored) }
+        } else {
+            try txn.put(LogSchema.formatVersion.bigEndianBytes, forKey: LogSchema.formatVersionKey, in: schema.meta)
+        }
+    }
+
+    /// Finishes every queued append, stops the writer and ends every subscription.
+    ///
+    /// Appends after `close()` throw ``EventLogError/closed``.
+    package func close() {
+        writer.stop()
+        notifier.close()
+    }
+
+    /// Appends `request` atomically once all its conditions hold, and returns after the commit is durable.
+    ///
+    /// - Throws: ``EventLogError`` when a condition fails, an id conflicts, the writer is
+    ///   overloaded or storage is full; nothing of a failed append is written.
+    package func append(_ request: AppendRequest) async throws -> AppendReceipt {
+        try await writer.submit(request)
+    }
+
+    /// The last position and the Merkle tree head over every committed event.
+    package func treeHead() throws -> TreeHead {
+        try environment.read { [reader] txn in try reader.treeHead(size: try reader.head(in: txn), in: txn) }
+    }
+
+    /// The event at `position`, or `nil` if there is none.
+    package func event(at position: UInt64) throws -> RecordedEvent? {
+        try environment.read { [reader] txn in try reader.event(at: position, in: txn) }
+    }
+
+    /// Reads a page of the whole log, oldest first or newest first, optionally filtered through the indexes.
+    ///
+    /// - Parameter from: The first position to consider (default: 1 forward, the head backward).
+    package func read(
+        from: UInt64? = nil, direction: ReadDirection = .forward, limit: Int = 100, filter: EventFilter = .all
+    ) throws -> LogPage {
+        try environment.read { [reader] txn in
+            try reader.read(from: from, direction: direction, limit: limit, filter: filter, in: txn)
+        }
+    }
+
+    /// Reads a page of one stream.
+    ///
+    /// - Parameter from: The first revision to read (default: 0 forward, the last backward).
+    /// - Throws: ``EventLogError/streamNotFound(_:)`` if the stream has no events.
+    package func readStream(
+        _ stream: StreamID, from: UInt64? = nil, direction: ReadDirection = .forward, limit: Int = 100
+    ) throws -> StreamPage {
+        try environment.read { [reader] txn in
+            try reader.readStream(stream, from: from, direction: direction, limit: limit, in: txn)
+        }
+    }
+
+    /// The last revision and position of `stream`, or `nil` if it has no events.
+    package func streamHead(_ stream: StreamID) throws -> StreamHead? {
+        try environment.read { [reader] txn in try reader.streamHead(stream, in: txn) }
+    }
+
+    /// Lists streams whose names start with `prefix`, in byte order, a page at a time.
+    package func streams(prefix: String = "", after: StreamID? = nil, limit: Int = 100) throws -> StreamList {
+        try environment.read { [reader] txn in try reader.streams(prefix: prefix, after: after, limit: limit, in: txn) }
+    }
+
+    /// The events from position `from` on that `filter` selects: first those already in the log, then each new one as it commits.
+    package func subscribe(from: UInt64 = 1, filter: EventFilter = .all, pageSize: Int = 512) -> EventSubscription {
+        EventSubscription(log: self, from: max(from, 1), filter: filter, pageSize: pageSize)
+    }
+
+    /// Waits until the log's committed head is beyond `position`; returns the new head.
+    func waitForCommit(beyond position: UInt64) async throws -> UInt64 {
+        try await notifier.wait(beyond: position)
+    }
+}
+
+/// A summary of the log for operators: how much it holds and how full its map is.
+package struct LogStatus: Sendable, Equatable {
+    /// The last position and the Merkle root over every event.
+    package let treeHead: TreeHead
+    /// The number of streams with at least one event.
+    package let streamCount: Int
+    /// The size of the memory map in bytes.
+    package let mapSize: Int
+    /// The bytes of the map in use.
+    package let usedBytes: Int
+}
+
+extension EventLog {
+    /// The log's head, stream count and map usage, read in one snapshot.
+    package func status() throws -> LogStatus {
+        try environment.read { [reader, environment] txn in
+            LogStatus(
+                treeHead: try reader.treeHead(size: try reader.head(in: txn), in: txn),
+                streamCount: try txn.count(in: reader.schema.streamHeads),
+                mapSize: environment.mapSize, usedBytes: environment.usedBytes)
+        }
+    }
+}

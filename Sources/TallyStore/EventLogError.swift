@@ -1,0 +1,24 @@
+package import Foundation
+
+/// Why the log refused or could not complete a request that was itself well-formed.
+package enum EventLogError: Error, Equatable, Sendable {
+    /// A stream is not at the revision the append expected; `actual` is `nil` when the stream has no events.
+    case wrongExpectedRevision(stream: StreamID, expected: ExpectedRevision, actual: UInt64?)
+    /// The DCB condition failed: the event at `position` matches the query and came after `after`.
+    case appendConditionFailed(position: UInt64, after: UInt64)
+    /// An event id already in the log arrived with different content, or only some of an
+    /// append's ids were already in the log.
+    case idempotencyConflict(id: UUID)
+    /// The stream has no events.
+    case streamNotFound(StreamID)
+    /// The write queue stayed full past the caller's deadline; retry later.
+    case overloaded
+    /// The disk or the largest allowed map has no room; nothing in the failed request was written.
+    case storageFull
+    /// The log has been closed.
+    case closed
+    /// The environment was created by a newer Tally whose format this build cannot read.
+    case unsupportedFormat(version: UInt32)
+    /// The stored log contradicts itself; stop and restore from a backup.
+    case corrupted(String)
+}

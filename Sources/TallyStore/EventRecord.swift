@@ -1,0 +1,114 @@
+import Crypto
+import Foundation
+
+/// A stored record that this version of Tally cannot read: a bug or damage, never bad input.
+package enum RecordFormatError: Error, Equatable, Sendable {
+    /// The record's format version is not one this build knows.
+    case unknownVersion(UInt8)
+    /// The record ends before a field it announces, at byte `at`.
+    case truncated(at: Int)
+    /// The record has bytes after its last field.
+    case trailingBytes(at: Int)
+}
+
+/// The binary layout of an event in the `events` database, and of its Merkle leaf.
+///
+/// These bytes are the stored format (`docs/FORMAT.md`, version 1). Change them only
+/// by adding a new version that old records keep decoding under.
+enum EventRecord {
+    /// The format version written by this build.
+    static let version: UInt8 = 1
+
+    /// Encodes `event` as record version 1. The position is the record's key, not part of it.
+    static func encode(_ event: ProposedEvent, revision: UInt64, recordedAt: Timestamp) -> [UInt8] {
+        var writer = ByteWriter(capacity: 64 + event.data.count + event.metadata.count)
+        writeHeader(into: &writer, event, revision: revision, recordedAt: recordedAt)
+        writer.write(event.data, lengthAs: UInt32.self)
+        writer.write(event.metadata, lengthAs: UInt32.self)
+        return writer.bytes
+    }
+
+    /// The bytes a Merkle leaf commits to: the record with the position in front and
+    /// `data` and `metadata` replaced by their SHA-256 digests, so a payload can later be
+    /// erased without changing its leaf.
+    static func leafContent(position: UInt64, event: ProposedEvent, revision: UInt64, recordedAt: Timestamp) -> [UInt8] {
+        var writer = ByteWriter(capacity: 128)
+        writer.write(position)
+        writeHeader(into: &writer, event, revision: revision, recordedAt: recordedAt)
+        writer.write(SHA256.hash(data: event.data))
+        writer.write(SHA256.hash(data: event.metadata))
+        return writer.bytes
+    }
+
+    /// The same leaf content, rebuilt from a stored event (what an auditor recomputes).
+    static func leafContent(of event: RecordedEvent) -> [UInt8] {
+        var writer = ByteWriter(capacity: 128)
+        writer.write(event.position)
+        writer.write(event.record[..<event.layout.headerEnd])
+        writer.write(SHA256.hash(data: event.data))
+        writer.write(SHA256.hash(data: event.metadata))
+        return writer.bytes
+    }
+
+    private static func writeHeader(
+        into writer: inout ByteWriter, _ event: ProposedEvent, revision: UInt64, recordedAt: Timestamp
+    ) {
+        writer.write(version)
+        writer.write(revision)
+        writer.write(event.id.bytes)
+        writer.write(recordedAt.microsecondsSince1970)
+        writer.write(event.stream.rawValue.utf8, lengthAs: UInt16.self)
+        writer.write(event.type.utf8, lengthAs: UInt16.self)
+        writer.write(UInt16(event.tags.count))
+        for tag in event.tags { writer.write(tag.utf8, lengthAs: UInt16.self) }
+    }
+
+    /// Where each field of a record lies; checked once when a record is read.
+    struct Layout: Sendable {
+        let revision: UInt64
+        let id: UUID
+        let recordedAt: Timestamp
+        let stream: Range<Int>
+        let type: Range<Int>
+        let tags: [Range<Int>]
+        /// Where the fields that enter a leaf unchanged end.
+        let headerEnd: Int
+        let data: Range<Int>
+        let metadata: Range<Int>
+
+        init(_ bytes: UnsafeRawBufferPointer) throws(RecordFormatError) {
+            var reader = ByteReader(bytes)
+            let version = try reader.read(UInt8.self)
+            guard version == EventRecord.version else { throw .unknownVersion(version) }
+            revision = try reader.read(UInt64.self)
+            let idRange = try reader.skip(16)
+            id = UUID(bytes: UnsafeRawBufferPointer(rebasing: bytes[idRange]))
+            recordedAt = Timestamp(microsecondsSince1970: try reader.read(Int64.self))
+            stream = try reader.lengthPrefixed(UInt16.self)
+            type = try reader.lengthPrefixed(UInt16.self)
+            let tagCount = try reader.read(UInt16.self)
+            var tags: [Range<Int>] = []
+            if tagCount > 0 {
+                tags.reserveCapacity(Int(tagCount))
+                for _ in 0..<tagCount { tags.append(try reader.lengthPrefixed(UInt16.self)) }
+            }
+            self.tags = tags
+            headerEnd = reader.offset
+            data = try reader.lengthPrefixed(UInt32.self)
+            metadata = try reader.lengthPrefixed(UInt32.self)
+            guard reader.isAtEnd else { throw .trailingBytes(at: reader.offset) }
+        }
+    }
+}
+
+extension UUID {
+    /// The UUID's 16 bytes in RFC 4122 order.
+    var bytes: [UInt8] { withUnsafeBytes(of: uuid) { Array($0) } }
+
+    /// A UUID from 16 bytes in RFC 4122 order.
+    init(bytes: UnsafeRawBufferPointer) {
+        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.prefix(16))) }
+        self.init(uuid: value)
+    }
+}

@@ -1,0 +1,116 @@
+import TallyLMDB
+
+/// The writer's in-memory view of the committed log: the Merkle frontier (whose size is the head).
+struct LogState: Sendable, Equatable {
+    var frontier: MerkleFrontier
+    var head: UInt64 { frontier.size }
+}
+
+/// Applies one ``AppendRequest`` inside the writer's transaction: idempotency, conditions, then writes.
+///
+/// Every check happens before the first write, so a refused request changes nothing.
+struct LogAppender: Sendable {
+    let reader: LogReader
+    var schema: LogSchema { reader.schema }
+
+    /// Appends `request`, or returns the original receipt if it was already appended.
+    ///
+    /// - Throws: ``EventLogError`` when a condition fails or an id conflicts; `LMDBError` from storage.
+    func append(
+        _ request: AppendRequest, state: inout LogState, recordedAt: Timestamp, in txn: borrowing WriteTransaction
+    ) throws -> AppendReceipt {
+        if let original = try originalReceipt(for: request, in: txn) { return original }
+        for (stream, expected) in request.expectations.sorted(by: { $0.key < $1.key }) {
+            let actual = try reader.streamHead(stream, in: txn)?.revision
+            guard expected.isSatisfied(by: actual) else {
+                throw EventLogError.wrongExpectedRevision(stream: stream, expected: expected, actual: actual)
+            }
+        }
+        if let condition = request.condition {
+            for filter in condition.failIfEventsMatch.isEmpty ? [.all] : condition.failIfEventsMatch {
+                let page = try reader.read(from: condition.after + 1, direction: .forward, limit: 1, filter: filter, in: txn)
+                if let match = page.events.first {
+                    throw EventLogError.appendConditionFailed(position: match.position, after: condition.after)
+                }
+            }
+        }
+        return try write(request.events, state: &state, recordedAt: recordedAt, in: txn)
+    }
+
+    /// If every event id of `request` is already in the log with the same content, the receipt
+    /// of that earlier append; `nil` if none is.
+    ///
+    /// - Throws: ``EventLogError/idempotencyConflict(id:)`` if only some are, or any differs.
+    private func originalReceipt(for request: AppendRequest, in txn: borrowing WriteTransaction) throws -> AppendReceipt? {
+        var entries: [AppendReceipt.Entry] = []
+        var streamRevisions: [StreamID: UInt64] = [:]
+        for (index, proposed) in request.events.enumerated() {
+            guard let position = try reader.position(ofEventID: proposed.id.bytes, in: txn) else {
+                // An earlier event of this append is already in the log but this one is not.
+                if let first = entries.first { throw EventLogError.idempotencyConflict(id: first.id) }
+                continue
+            }
+            guard let stored = try reader.event(at: position, in: txn) else {
+                throw EventLogError.corrupted("event id index names position \(position), which has no event")
+            }
+            guard index == entries.count, stored.hasContent(of: proposed) else {
+                throw EventLogError.idempotencyConflict(id: proposed.id)
+            }
+            entries.append(.init(id: stored.id, stream: stored.stream, revision: stored.revision, position: position))
+            streamRevisions[stored.stream] = max(streamRevisions[stored.stream] ?? 0, stored.revision)
+        }
+        guard let last = entries.last else { return nil }
+        let checkpoint = try reader.treeHead(size: last.position, in: txn)
+        return AppendReceipt(events: entries, streamRevisions: streamRevisions, checkpoint: checkpoint, isReplay: true)
+    }
+
+    private func write(
+        _ events: [ProposedEvent], state: inout LogState, recordedAt: Timestamp, in txn: borrowing WriteTransaction
+    ) throws -> AppendReceipt {
+        var heads: [StreamID: StreamHead] = [:]
+        var entries: [AppendReceipt.Entry] = []
+        entries.reserveCapacity(events.count)
+        for event in events {
+            let position = state.head + 1
+            let revision: UInt64
+            if let previous = heads[event.stream] {
+                revision = previous.revision + 1
+            } else {
+                revision = try reader.streamHead(event.stream, in: txn).map { $0.revision + 1 } ?? 0
+            }
+            let positionBytes = position.bigEndianBytes
+            let record = EventRecord.encode(event, revision: revision, recordedAt: recordedAt)
+            try txn.put(record, forKey: positionBytes, in: schema.events, flags: .append)
+            try txn.put(
+                positionBytes, forKey: LogSchema.streamIndexKey(event.stream, revision: revision),
+                in: schema.streamIndex, flags: .noOverwrite)
+            try txn.put(positionBytes, forKey: event.id.bytes, in: schema.eventIDs, flags: .noOverwrite)
+            try txn.put(positionBytes, forKey: Array(event.type.utf8), in: schema.types, flags: .appendDuplicate)
+            for tag in event.tags {
+                try txn.put(positionBytes, forKey: Array(tag.utf8), in: schema.tags, flags: .appendDuplicate)
+            }
+            try txn.put(
+                positionBytes, forKey: Array(event.stream.category.utf8), in: schema.categories, flags: .appendDuplicate)
+            let leaf = MerkleHash.leaf(
+                EventRecord.leafContent(position: position, event: event, revision: revision, recordedAt: recordedAt))
+            for node in state.frontier.append(leaf: leaf) {
+                try txn.put(node.hash, forKey: MerkleFrontier.nodeKey(level: node.level, index: node.index), in: schema.merkle)
+            }
+            heads[event.stream] = StreamHead(stream: event.stream, revision: revision, position: position)
+            entries.append(.init(id: event.id, stream: event.stream, revision: revision, position: position))
+        }
+        for (stream, head) in heads {
+            try txn.put(head.stored, forKey: Array(stream.rawValue.utf8), in: schema.streamHeads)
+        }
+        return AppendReceipt(
+            events: entries, streamRevisions: heads.mapValues(\.revision), checkpoint: state.frontier.head, isReplay: false)
+    }
+}
+
+extension RecordedEvent {
+    /// Whether this stored event carries exactly what `proposed` asks to append.
+    func hasContent(of proposed: ProposedEvent) -> Bool {
+        stream == proposed.stream && type == proposed.type && tags == proposed.tags && data == proposed.data
+            && metadata == proposed.metadata
+    }
+}

@@ -1,0 +1,284 @@
+import TallyLMDB
+
+/// Which way a read walks the log or a stream.
+package enum ReadDirection: Sendable, Equatable {
+    /// Oldest first.
+    case forward
+    /// Newest first.
+    case backward
+}
+
+/// One page of a read of the whole log.
+package struct LogPage: Sendable, Equatable {
+    /// The events, in the direction read.
+    package let events: [RecordedEvent]
+    /// Where the next page starts (pass it as `from`), or `nil` if the read reached the end.
+    package let next: UInt64?
+    /// The log's last position when the page was read.
+    package let head: UInt64
+}
+
+/// One page of a read of a single stream.
+package struct StreamPage: Sendable, Equatable {
+    /// The events, in the direction read.
+    package let events: [RecordedEvent]
+    /// The revision where the next page starts, or `nil` if the read reached the end of the stream.
+    package let next: UInt64?
+    /// The stream's last revision when the page was read.
+    package let headRevision: UInt64
+}
+
+/// One page of the list of streams.
+package struct StreamList: Sendable, Equatable {
+    /// The streams, in byte order of their names.
+    package let streams: [StreamHead]
+    /// The last stream of this page, to pass as `after` for the next one; `nil` at the end.
+    package let next: StreamID?
+}
+
+/// Reads the log's databases inside a transaction the caller holds; used by readers and the writer alike.
+struct LogReader: Sendable {
+    let schema: LogSchema
+
+    /// The position of the last event, 0 for an empty log.
+    func head(in txn: borrowing some Transaction & ~Copyable) throws -> UInt64 {
+        try txn.withCursor(in: schema.events) { cursor in
+            try cursor.last().map { UInt64(bigEndianBytes: $0.key) } ?? 0
+        }
+    }
+
+    /// The event at `position`, or `nil` if there is none.
+    func event(at position: UInt64, in txn: borrowing some Transaction & ~Copyable) throws -> RecordedEvent? {
+        try txn.value(forKey: position.bigEndianBytes, in: schema.events).map {
+            try RecordedEvent(position: position, record: $0)
+        }
+    }
+
+    /// The last revision and position of `stream`, or `nil` if it has no events.
+    func streamHead(_ stream: StreamID, in txn: borrowing some Transaction & ~Copyable) throws -> StreamHead? {
+        try txn.withValue(forKey: Array(stream.rawValue.utf8), in: schema.streamHeads) {
+            try StreamHead(stream: stream, stored: $0)
+        }
+    }
+
+    /// The position of the event with `id`, or `nil` if the log has none.
+    func position(ofEventID id: [UInt8], in txn: borrowing some Transaction & ~Copyable) throws -> UInt64? {
+        try txn.withValue(forKey: id, in: schema.eventIDs) { UInt64(bigEndianBytes: $0) }
+    }
+
+    /// The Merkle tree head after the first `size` events.
+    func treeHead(size: UInt64, in txn: borrowing some Transaction & ~Copyable) throws -> TreeHead {
+        try MerkleFrontier(size: size, in: txn, nodes: schema.merkle).head
+    }
+
+    /// Reads up to `limit` events of `stream` starting at revision `from` (default: the first
+    /// revision forward, the last backward).
+    ///
+    /// - Throws: ``EventLogError/streamNotFound(_:)`` if the stream has no events.
+    func readStream(
+        _ stream: StreamID, from: UInt64?, direction: ReadDirection, limit: Int,
+        in txn: borrowing some Transaction & ~Copyable
+    ) throws -> StreamPage {
+        guard let head = try streamHead(stream, in: txn) else { throw EventLogError.streamNotFound(stream) }
+        let revisions: [UInt64]
+        let next: UInt64?
+        switch direction {
+        case .forward:
+            let start = from ?? 0
+            guard start <= head.revision, limit > 0 else { return StreamPage(events: [], next: nil, headRevision: head.revision) }
+            let end = min(head.revision, start + UInt64(limit) - 1)
+            revisions = Array(start...end)
+            next = end < head.revision ? end + 1 : nil
+        case .backward:
+            let start = min(from ?? head.revision, head.revision)
+            guard limit > 0 else { return StreamPage(events: [], next: nil, headRevision: head.revision) }
+            let end = start >= UInt64(limit) - 1 ? start - (UInt64(limit) - 1) : 0
+            revisions = (end...start).reversed()
+            next = end > 0 ? end - 1 : nil
+        }
+        let events = try revisions.map { revision in
+            guard let position = try position(of: stream, revision: revision, in: txn),
+                let event = try event(at: position, in: txn)
+            else { throw EventLogError.corrupted("stream \(stream) has no event at revision \(revision)") }
+            return event
+        }
+        return StreamPage(events: events, next: next, headRevision: head.revision)
+    }
+
+    /// The position of `stream`'s event at `revision`, or `nil`.
+    func position(of stream: StreamID, revision: UInt64, in txn: borrowing some Transaction & ~Copyable) throws -> UInt64? {
+        try txn.withValue(forKey: LogSchema.streamIndexKey(stream, revision: revision), in: schema.streamIndex) {
+            UInt64(bigEndianBytes: $0)
+        }
+    }
+
+    /// Lists streams whose names start with `prefix`, after the stream `after`, in byte order.
+    func streams(
+        prefix: String, after: StreamID?, limit: Int, in txn: borrowing some Transaction & ~Copyable
+    ) throws -> StreamList {
+        let prefixBytes = Array(prefix.utf8)
+        var heads: [StreamHead] = []
+        var more = false
+        try txn.withCursor(in: schema.streamHeads) { cursor in
+            var entry: Cursor.Entry?
+            if let after {
+                entry = try cursor.seek(atLeast: Array(after.rawValue.utf8))
+                if let found = entry, found.key.elementsEqual(after.rawValue.utf8) { entry = try cursor.next() }
+            } else {
+                entry = try cursor.seek(atLeast: prefixBytes)
+            }
+            while let current = entry, current.key.starts(with: prefixBytes) {
+                guard heads.count < limit else {
+                    more = true
+                    return
+                }
+                let stream = StreamID(stored: String(decoding: current.key, as: UTF8.self))
+                heads.append(try StreamHead(stream: stream, stored: current.value))
+                entry = try cursor.next()
+            }
+        }
+        return StreamList(streams: heads, next: more ? heads.last?.stream : nil)
+    }
+
+    /// Reads up to `limit` events selected by `filter`, starting at position `from` (inclusive;
+    /// default: the start forward, the head backward). Filters are served from indexes.
+    func read(
+        from: UInt64?, direction: ReadDirection, limit: Int, filter: EventFilter,
+        in txn: borrowing some Transaction & ~Copyable
+    ) throws -> LogPage {
+        let head = try head(in: txn)
+        let start = direction == .forward ? max(from ?? 1, 1) : min(from ?? head, head)
+        guard limit > 0, start >= 1, start <= head else { return LogPage(events: [], next: nil, head: head) }
+        if filter == .all { return try scan(from: start, direction: direction, limit: limit, head: head, in: txn) }
+        var matches: [RecordedEvent] = []
+        for source in try sources(for: filter, in: txn) {
+            // Each source yields positions in order; keep at most `limit` matches from each, then merge.
+            var found = 0
+            try walk(source, from: start, direction: direction, in: txn) { position in
+                guard let event = try event(at: position, in: txn) else {
+                    throw EventLogError.corrupted("an index names position \(position), which has no event")
+                }
+                if filter.matches(event) {
+                    matches.append(event)
+                    found += 1
+                }
+                return found < limit
+            }
+        }
+        if direction == .forward {
+            matches.sort { $0.position < $1.position }
+        } else {
+            matches.sort { $0.position > $1.position }
+        }
+        guard matches.count >= limit else { return LogPage(events: matches, next: nil, head: head) }
+        let page = Array(matches.prefix(limit))
+        let last = page.last!.position
+        let next: UInt64? = direction == .forward ? (last < head ? last + 1 : nil) : (last > 1 ? last - 1 : nil)
+        return LogPage(events: page, next: next, head: head)
+    }
+
+    /// Reads the `events` database itself with one cursor: the unfiltered read.
+    private func scan(
+        from start: UInt64, direction: ReadDirection, limit: Int, head: UInt64,
+        in txn: borrowing some Transaction & ~Copyable
+    ) throws -> LogPage {
+        var events: [RecordedEvent] = []
+        events.reserveCapacity(min(limit, 4096))
+        try txn.withCursor(in: schema.events) { cursor in
+            var entry = try cursor.seek(atLeast: start.bigEndianBytes)
+            while let current = entry, events.count < limit {
+                events.append(try RecordedEvent(position: UInt64(bigEndianBytes: current.key), record: Array(current.value)))
+                entry = try direction == .forward ? cursor.next() : cursor.previous()
+            }
+        }
+        let last = events.last!.position  // `start` is within 1...head, so the first seek found it
+        let next: UInt64? = direction == .forward ? (last < head ? last + 1 : nil) : (last > 1 ? last - 1 : nil)
+        return LogPage(events: events, next: events.count == limit ? next : nil, head: head)
+    }
+
+    /// Where a filtered read finds its candidate positions.
+    private enum Source {
+        /// The positions stored under `key` in a duplicate-sorted index.
+        case index(Database, key: [UInt8])
+        /// The events of one stream, through the stream index.
+        case stream(StreamHead)
+    }
+
+    /// The index walks that together yield every event `filter` can select: one tag (every
+    /// event must carry all tags), else each type, else the category, else each stream with the prefix.
+    /// Never called for ``EventFilter/all``, which ``scan(from:direction:limit:head:in:)`` serves.
+    private func sources(for filter: EventFilter, in txn: borrowing some Transaction & ~Copyable) throws -> [Source] {
+        if let tag = filter.tags.min() { return [.index(schema.tags, key: Array(tag.utf8))] }
+        if !filter.types.isEmpty { return filter.types.sorted().map { .index(schema.types, key: Array($0.utf8)) } }
+        if let category = filter.category { return [.index(schema.categories, key: Array(category.utf8))] }
+        if let prefix = filter.streamPrefix {
+            var sources: [Source] = []
+            var after: StreamID?
+            repeat {
+                let list = try streams(prefix: prefix, after: after, limit: 1024, in: txn)
+                sources += list.streams.map(Source.stream)
+                after = list.next
+            } while after != nil
+            return sources
+        }
+        preconditionFailure("an empty filter is a scan of the log")
+    }
+
+    /// Calls `body` with each position `source` holds from `start` on in `direction`, until it returns `false`.
+    private func walk(
+        _ source: Source, from start: UInt64, direction: ReadDirection,
+        in txn: borrowing some Transaction & ~Copyable, _ body: (UInt64) throws -> Bool
+    ) throws {
+        switch source {
+        case .index(let database, let key):
+            try txn.withCursor(in: database) { cursor in
+                var entry = try cursor.seek(key: key, valueAtLeast: start.bigEndianBytes)
+                if direction == .backward {
+                    if let found = entry {
+                        if UInt64(bigEndianBytes: found.value) > start { entry = try cursor.previousDuplicate() }
+                    } else if try cursor.seek(exactly: key) != nil {
+                        entry = try cursor.lastDuplicate()
+                    }
+                }
+                while let current = entry {
+                    guard try body(UInt64(bigEndianBytes: current.value)) else { return }
+                    entry = try direction == .forward ? cursor.nextDuplicate() : cursor.previousDuplicate()
+                }
+            }
+        case .stream(let head):
+            guard var revision = try firstRevision(of: head, from: start, direction: direction, in: txn) else { return }
+            while let position = try position(of: head.stream, revision: revision, in: txn) {
+                guard try body(position) else { return }
+                if direction == .forward {
+                    revision += 1
+                } else {
+                    guard revision > 0 else { return }
+                    revision -= 1
+                }
+            }
+        }
+    }
+
+    /// Binary-searches `head`'s stream for its first revision at or after `start` (forward),
+    /// or its last at or before `start` (backward).
+    private func firstRevision(
+        of head: StreamHead, from start: UInt64, direction: ReadDirection,
+        in txn: borrowing some Transaction & ~Copyable
+    ) throws -> UInt64? {
+        // Find the number of revisions whose position is below `start` (forward) or at most `start` (backward).
+        var low: UInt64 = 0
+        var high = head.revision + 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            guard let position = try position(of: head.stream, revision: middle, in: txn) else {
+                throw EventLogError.corrupted("stream \(head.stream) has no event at revision \(middle)")
+            }
+            let before = direction == .forward ? position < start : position <= start
+            if before { low = middle + 1 } else { high = middle }
+        }
+        switch direction {
+        case .forward: return low <= head.revision ? low : nil
+        case .backward: return low > 0 ? low - 1 : nil
+        }
+    }
+}

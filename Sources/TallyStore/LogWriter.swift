@@ -1,0 +1,216 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import TallyLMDB
+
+/// The one thread that writes to LMDB, committing queued appends in groups.
+///
+/// LMDB allows one write transaction at a time and binds it to the thread that
+/// began it, and its commit blocks on `fsync`. So a dedicated thread (not a task
+/// on Swift's cooperative pool) drains the queue: it applies every queued append
+/// in its own nested transaction (a refused append rolls back alone), commits the
+/// batch **once** (one sync for the group), and only then answers each caller.
+final class LogWriter: Sendable {
+    /// Bounds on the queue and on one group commit.
+    struct Limits: Sendable {
+        var maxQueuedAppends: Int
+        var maxBatchAppends: Int
+        var maxBatchBytes: Int
+        var enqueueTimeout: Duration
+        var maxMapSize: Int
+    }
+
+    private struct Queue {
+        var pending: [PendingAppend] = []
+        /// Slots taken by callers, whether or not their append is in `pending` yet.
+        var reserved = 0
+        var stopping = false
+    }
+
+    private let environment: Environment
+    private let appender: LogAppender
+    private let notifier: CommitNotifier
+    private let limits: Limits
+    private let logger: Logger
+    private let queue = Mutex(Queue())
+    private let wakeUp = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(
+        environment: Environment, appender: LogAppender, notifier: CommitNotifier, limits: Limits,
+        initialState: LogState, logger: Logger
+    ) {
+        self.environment = environment
+        self.appender = appender
+        self.notifier = notifier
+        self.limits = limits
+        self.logger = logger
+        let thread = Thread { [self] in run(from: initialState) }
+        thread.name = "tally-writer"
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    /// Queues `request` and returns its receipt once the batch holding it has committed.
+    ///
+    /// - Throws: ``EventLogError/overloaded`` if the queue stays full past the deadline,
+    ///   ``EventLogError/closed`` after ``stop()``, or whatever the append itself threw.
+    func submit(_ request: AppendRequest) async throws -> AppendReceipt {
+        let deadline = ContinuousClock.now + limits.enqueueTimeout
+        var pause = Duration.microseconds(100)
+        while true {
+            let reserved = try queue.withLock { queue throws(EventLogError) -> Bool in
+                guard !queue.stopping else { throw .closed }
+                guard queue.reserved < limits.maxQueuedAppends else { return false }
+                queue.reserved += 1
+                return true
+            }
+            if reserved { break }
+            // Full: wait, backing off, until the writer drains it or the deadline passes.
+            guard ContinuousClock.now < deadline else { throw EventLogError.overloaded }
+            try await Task.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(10))
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let pending = PendingAppend(request: request, continuation: continuation)
+            queue.withLock { $0.pending.append(pending) }
+            wakeUp.signal()
+        }
+    }
+
+    /// Lets the writer finish every queued append, then stops its thread and waits for it.
+    func stop() {
+        queue.withLock { $0.stopping = true }
+        wakeUp.signal()
+        finished.wait()
+    }
+
+    // MARK: - The writer thread
+
+    private func run(from initialState: LogState) {
+        var state = initialState
+        while let batch = nextBatch() {
+            state = commit(batch, from: state)
+        }
+        finished.signal()
+    }
+
+    /// Takes the next group of appends, waiting while there are none; `nil` once stopping and empty.
+    private func nextBatch() -> [PendingAppend]? {
+        while true {
+            let taken: [PendingAppend]? = queue.withLock { queue in
+                guard !queue.pending.isEmpty else { return queue.stopping ? nil : [] }
+                var count = 0
+                var bytes = 0
+                while count < queue.pending.count, count < limits.maxBatchAppends,
+                    count == 0 || bytes + queue.pending[count].request.estimatedBytes <= limits.maxBatchBytes
+                {
+                    bytes += queue.pending[count].request.estimatedBytes
+                    count += 1
+                }
+                let batch = Array(queue.pending.prefix(count))
+                queue.pending.removeFirst(count)
+                queue.reserved -= count
+                return batch
+            }
+            guard let taken else { return nil }
+            if !taken.isEmpty { return taken }
+            wakeUp.wait()
+        }
+    }
+
+    /// Applies `batch` in one write transaction, commits it once, and answers every caller.
+    /// Returns the state after the commit (or `committed` unchanged if the commit failed).
+    private func commit(_ batch: [PendingAppend], from committed: LogState) -> LogState {
+        while true {
+            var state = committed
+            do {
+                let recordedAt = Timestamp.now
+                try environment.write { txn in
+                    for pending in batch {
+                        var candidate = state
+                        do {
+                            let receipt = try txn.nested { child in
+                                try appender.append(pending.request, state: &candidate, recordedAt: recordedAt, in: child)
+                            }
+                            pending.outcome = .success(receipt)
+                            state = candidate
+                        } catch let error as LMDBError {
+                            throw error  // storage trouble ends the whole batch
+                        } catch {
+                            pending.outcome = .failure(error)  // a refusal: this append alone rolls back
+                        }
+                    }
+                }
+            } catch let error as LMDBError where error.kind == .mapFull {
+                if grow() { continue }  // nothing was committed; run the batch again in the bigger map
+                fail(batch, with: EventLogError.storageFull)
+                return committed
+            } catch let error as LMDBError {
+                fail(batch, with: storageFailure(error))
+                return committed
+            } catch {
+                fail(batch, with: error)
+                return committed
+            }
+            notifier.publish(state.head)
+            for pending in batch { pending.finish() }
+            return state
+        }
+    }
+
+    /// Doubles the map up to the configured maximum; `false` if it cannot grow.
+    private func grow() -> Bool {
+        let current = environment.mapSize
+        guard current < limits.maxMapSize else { return false }
+        let next = min(current * 2, limits.maxMapSize)
+        do {
+            try environment.setMapSize(next)
+        } catch {
+            logger.error("Cannot grow the map", metadata: ["map.size": "\(next)", "error": "\(error)"])
+            return false
+        }
+        logger.notice("Grew the map", metadata: ["map.size": "\(next)"])
+        return true
+    }
+
+    /// Turns a failed commit into what callers see, or stops the process if the storage is no longer trustworthy.
+    private func storageFailure(_ error: LMDBError) -> any Error {
+        switch error.kind {
+        case .system(errno: ENOSPC): return EventLogError.storageFull
+        case .system(errno: EIO), .panic, .corrupted:
+            // Crash-only: after EIO or a failed fsync the page cache may not match the disk, and
+            // retrying can acknowledge writes that are lost. Restarting re-reads the committed state.
+            logger.critical("Storage fault; stopping", metadata: ["error": "\(error)"])
+            fatalError("Tally storage fault: \(error)")
+        default: return error
+        }
+    }
+
+    private func fail(_ batch: [PendingAppend], with error: any Error) {
+        for pending in batch {
+            pending.outcome = .failure(error)
+            pending.finish()
+        }
+    }
+}
+
+/// One queued append and the caller waiting for it.
+final class PendingAppend: @unchecked Sendable {
+    // `@unchecked`: `outcome` is written and read only on the writer thread, and
+    // the continuation is resumed exactly once, by `finish()`, also on that thread.
+    let request: AppendRequest
+    private let continuation: CheckedContinuation<AppendReceipt, any Error>
+    var outcome: Result<AppendReceipt, any Error>?
+
+    init(request: AppendRequest, continuation: CheckedContinuation<AppendReceipt, any Error>) {
+        self.request = request
+        self.continuation = continuation
+    }
+
+    /// Answers the caller with the recorded outcome.
+    func finish() {
+        continuation.resume(with: outcome ?? .failure(EventLogError.corrupted("append finished without an outcome")))
+    }
+}

@@ -1,0 +1,99 @@
+import Crypto
+import TallyLMDB
+
+/// The size and root of the log's Merkle tree at some moment: what a checkpoint signs.
+package struct TreeHead: Sendable, Equatable, Hashable {
+    /// The number of leaves, equal to the position of the last event covered.
+    package let size: UInt64
+    /// The RFC 6962 Merkle tree hash of the first `size` leaves (32 bytes).
+    package let root: [UInt8]
+
+    /// Wraps a size and its root.
+    package init(size: UInt64, root: [UInt8]) {
+        self.size = size
+        self.root = root
+    }
+}
+
+/// RFC 6962 (§2.1) hashing: leaves and interior nodes are domain-separated by a prefix byte.
+package enum MerkleHash {
+    /// The root of the empty tree: SHA-256 of no bytes.
+    package static let empty: [UInt8] = Array(SHA256.hash(data: [UInt8]()))
+
+    /// `SHA-256(0x00 ‖ content)`.
+    package static func leaf(_ content: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: [0x00])
+        hasher.update(data: content)
+        return Array(hasher.finalize())
+    }
+
+    /// `SHA-256(0x01 ‖ left ‖ right)`.
+    package static func node(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: [0x01])
+        hasher.update(data: left)
+        hasher.update(data: right)
+        return Array(hasher.finalize())
+    }
+}
+
+/// The roots of the perfect subtrees that make up a tree of `size` leaves, largest first
+/// (one per set bit of `size`): all that is needed to append a leaf and to compute the root.
+struct MerkleFrontier: Sendable, Equatable {
+    private(set) var size: UInt64 = 0
+    /// `(level, hash)` pairs; a subtree at level `l` covers `2^l` leaves.
+    private(set) var subtrees: [(level: Int, hash: [UInt8])] = []
+
+    /// Appends a leaf and returns every complete node it finished, as `(level, index, hash)`,
+    /// leaf first. Storing these keeps every node needed for later roots and proofs.
+    mutating func append(leaf: [UInt8]) -> [(level: Int, index: UInt64, hash: [UInt8])] {
+        var finished = [(level: 0, index: size, hash: leaf)]
+        subtrees.append((0, leaf))
+        while subtrees.count >= 2, subtrees[subtrees.count - 1].level == subtrees[subtrees.count - 2].level {
+            let right = subtrees.removeLast()
+            let left = subtrees.removeLast()
+            let parent = (level: left.level + 1, hash: MerkleHash.node(left.hash, right.hash))
+            subtrees.append(parent)
+            finished.append((parent.level, size >> UInt64(parent.level), parent.hash))
+        }
+        size += 1
+        return finished
+    }
+
+    /// The RFC 6962 tree hash of all `size` leaves: the subtrees folded from the right.
+    var root: [UInt8] {
+        guard var hash = subtrees.last?.hash else { return MerkleHash.empty }
+        for subtree in subtrees.dropLast().reversed() { hash = MerkleHash.node(subtree.hash, hash) }
+        return hash
+    }
+
+    var head: TreeHead { TreeHead(size: size, root: root) }
+
+    static func == (lhs: MerkleFrontier, rhs: MerkleFrontier) -> Bool {
+        lhs.size == rhs.size && lhs.subtrees.elementsEqual(rhs.subtrees) { $0.level == $1.level && $0.hash == $1.hash }
+    }
+
+    /// Loads the frontier of a tree of `size` leaves from its stored nodes.
+    ///
+    /// - Throws: ``EventLogError/corrupted(_:)`` if a node the tree needs is missing.
+    init(size: UInt64, in txn: borrowing some Transaction & ~Copyable, nodes: Database) throws {
+        self.size = size
+        var start: UInt64 = 0
+        for level in stride(from: 63, through: 0, by: -1) where size & (1 << UInt64(level)) != 0 {
+            let index = start >> UInt64(level)
+            guard let hash = try txn.value(forKey: MerkleFrontier.nodeKey(level: level, index: index), in: nodes) else {
+                throw EventLogError.corrupted("missing Merkle node at level \(level), index \(index)")
+            }
+            subtrees.append((level, hash))
+            start += 1 << UInt64(level)
+        }
+    }
+
+    init() {}
+
+    /// The key of a stored node: its level (1 byte) then its index within the level (8 bytes, big-endian).
+    static func nodeKey(level: Int, index: UInt64) -> [UInt8] {
+        [UInt8(level)] + index.bigEndianBytes
+    }
+}
