@@ -51,11 +51,13 @@ package final class Environment: Sendable {
     /// Whether this environment refuses writes.
     package let isReadOnly: Bool
     // `MDB_env *` is safe to use from any thread for everything except
-    // `mdb_env_close` (only `deinit` calls it) and `mdb_env_set_mapsize`, which
-    // LMDB requires to run with no transaction active in the process: ``resizeLock``
-    // holds every transaction shared and a resize exclusive.
+    // `mdb_env_close` and `mdb_env_set_mapsize`, which LMDB requires to run with no
+    // transaction active in the process: ``resizeLock`` holds every use shared, and
+    // closing or resizing exclusive.
     private let handle: UnsafeHandle
     private let resizeLock = ReadWriteLock()
+    /// Set once by ``close()``, under the exclusive lock; read under the shared one.
+    private let isClosed = Atomic<Bool>(false)
     private static let openPaths = Mutex<Set<String>>([])
 
     var pointer: OpaquePointer { handle.pointer }
@@ -96,9 +98,20 @@ package final class Environment: Sendable {
         self.isReadOnly = options.readOnly
     }
 
-    deinit {
-        mdb_env_close(handle.pointer)
-        _ = Self.openPaths.withLock { $0.remove(path) }
+    deinit { close() }
+
+    /// Waits for every transaction of this process to end, then closes the environment.
+    ///
+    /// Afterwards every transaction fails with `.system(errno: EBADF)`, and the directory
+    /// may be opened again. Closing twice does nothing.
+    package func close() {
+        let closedNow = resizeLock.withExclusive {
+            guard !isClosed.load(ordering: .relaxed) else { return false }
+            isClosed.store(true, ordering: .relaxed)
+            mdb_env_close(handle.pointer)
+            return true
+        }
+        if closedNow { _ = Self.openPaths.withLock { $0.remove(path) } }
     }
 
     /// Opens the named database `name`, creating it unless the environment is read-only.
@@ -110,7 +123,8 @@ package final class Environment: Sendable {
         var raw = flags.rawValue
         if !isReadOnly { raw |= UInt32(MDB_CREATE) }
         var dbi = MDB_dbi()
-        let found = try withTransaction(readOnly: isReadOnly) { txn throws(LMDBError) -> Bool in
+        // Committed even when read-only: LMDB closes handles opened in an aborted transaction.
+        let found = try withTransaction(readOnly: isReadOnly, commit: true) { txn throws(LMDBError) -> Bool in
             let code = mdb_dbi_open(txn, name, raw, &dbi)
             if code == MDB_NOTFOUND { return false }
             try check(code, "mdb_dbi_open")
@@ -123,8 +137,8 @@ package final class Environment: Sendable {
     ///
     /// Keep `body` short: an open reader stops LMDB from reusing pages, so the file
     /// grows while it runs. Never start a second transaction inside `body`.
-    package func read<R, E: Error>(_ body: (borrowing ReadTransaction) throws(E) -> R) throws -> R {
-        try withTransaction(readOnly: true) { txn throws(E) in try body(ReadTransaction(pointer: txn)) }
+    package func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
+        try withTransaction(readOnly: true) { txn in try body(ReadTransaction(pointer: txn)) }
     }
 
     /// Runs `body` in a write transaction; commits if it returns, aborts if it throws.
@@ -132,24 +146,30 @@ package final class Environment: Sendable {
     /// LMDB allows one writer per environment and ties it to the thread that
     /// began it, so this method blocks, and cannot be called from `async` code.
     @available(*, noasync, message: "blocks its thread; call it from the writer thread")
-    package func write<R, E: Error>(_ body: (borrowing WriteTransaction) throws(E) -> R) throws -> R {
-        try withTransaction(readOnly: false) { txn throws(E) in try body(WriteTransaction(pointer: txn)) }
+    package func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
+        try withTransaction(readOnly: false) { txn in try body(WriteTransaction(pointer: txn)) }
     }
 
-    /// The current size of the memory map in bytes.
+    /// The current size of the memory map in bytes (0 once closed).
     package var mapSize: Int {
-        var info = MDB_envinfo()
-        mdb_env_info(pointer, &info)
-        return info.me_mapsize
+        resizeLock.withShared {
+            guard !isClosed.load(ordering: .relaxed) else { return 0 }
+            var info = MDB_envinfo()
+            mdb_env_info(pointer, &info)
+            return info.me_mapsize
+        }
     }
 
-    /// The bytes of the map in use: pages up to the last one written, times the page size.
+    /// The bytes of the map in use: pages up to the last one written, times the page size (0 once closed).
     package var usedBytes: Int {
-        var info = MDB_envinfo()
-        var stat = MDB_stat()
-        mdb_env_info(pointer, &info)
-        mdb_env_stat(pointer, &stat)
-        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        resizeLock.withShared {
+            guard !isClosed.load(ordering: .relaxed) else { return 0 }
+            var info = MDB_envinfo()
+            var stat = MDB_stat()
+            mdb_env_info(pointer, &info)
+            mdb_env_stat(pointer, &stat)
+            return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        }
     }
 
     /// Sets the size of the memory map; `0` adopts the size another process chose.
@@ -158,6 +178,7 @@ package final class Environment: Sendable {
     /// - Important: Never call from inside a transaction: it would wait for itself.
     package func setMapSize(_ bytes: Int) throws(LMDBError) {
         try resizeLock.withExclusive { () throws(LMDBError) in
+            guard !isClosed.load(ordering: .relaxed) else { throw LMDBError(code: EBADF, operation: "mdb_env_set_mapsize") }
             try check(mdb_env_set_mapsize(pointer, bytes), "mdb_env_set_mapsize")
         }
     }
@@ -165,9 +186,12 @@ package final class Environment: Sendable {
     /// Clears reader slots held by processes that no longer exist; returns how many it cleared.
     @discardableResult
     package func clearStaleReaders() throws(LMDBError) -> Int {
-        var dead: Int32 = 0
-        try check(mdb_reader_check(pointer, &dead), "mdb_reader_check")
-        return Int(dead)
+        try resizeLock.withShared { () throws(LMDBError) -> Int in
+            guard !isClosed.load(ordering: .relaxed) else { throw LMDBError(code: EBADF, operation: "mdb_reader_check") }
+            var dead: Int32 = 0
+            try check(mdb_reader_check(pointer, &dead), "mdb_reader_check")
+            return Int(dead)
+        }
     }
 
     private enum Attempt<R> {
@@ -176,12 +200,13 @@ package final class Environment: Sendable {
     }
 
     /// Begins a transaction under the shared resize lock, runs `body`, and commits
-    /// (write) or aborts (read, or when `body` throws).
-    private func withTransaction<R, E: Error>(
-        readOnly: Bool, _ body: (OpaquePointer) throws(E) -> R
+    /// (write, or read with `commit`) or aborts (read, or when `body` throws).
+    private func withTransaction<R>(
+        readOnly: Bool, commit: Bool = false, _ body: (OpaquePointer) throws -> R
     ) throws -> R {
         while true {
             let attempt = try resizeLock.withShared { () throws -> Attempt<R> in
+                guard !isClosed.load(ordering: .relaxed) else { throw LMDBError(code: EBADF, operation: "mdb_txn_begin") }
                 var txn: OpaquePointer?
                 let code = mdb_txn_begin(pointer, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
                 if code == MDB_MAP_RESIZED { return .mapResizedElsewhere }
@@ -193,7 +218,7 @@ package final class Environment: Sendable {
                     mdb_txn_abort(txn)
                     throw error
                 }
-                if readOnly {
+                if readOnly && !commit {
                     mdb_txn_abort(txn)
                 } else {
                     try check(mdb_txn_commit(txn), "mdb_txn_commit")  // frees txn even when it fails

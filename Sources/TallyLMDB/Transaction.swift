@@ -38,8 +38,8 @@ extension Transaction where Self: ~Copyable {
     /// Calls `body` with the value stored under `key`, in place in the map; `nil` if there is none.
     ///
     /// - Important: The buffer is valid only until `body` returns. Copy what you keep.
-    package func withValue<R, E: Error>(
-        forKey key: [UInt8], in database: Database, _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    package func withValue<R>(
+        forKey key: [UInt8], in database: Database, _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R? {
         guard let bytes = try mappedValue(forKey: key, in: database) else { return nil }
         return try body(bytes)
@@ -65,8 +65,8 @@ extension Transaction where Self: ~Copyable {
     }
 
     /// Opens a cursor on `database`, runs `body` with it, and closes it.
-    package func withCursor<R, E: Error>(
-        in database: Database, _ body: (borrowing Cursor) throws(E) -> R
+    package func withCursor<R>(
+        in database: Database, _ body: (borrowing Cursor) throws -> R
     ) throws -> R {
         var cursor: OpaquePointer?
         try check(mdb_cursor_open(pointer, database.handle, &cursor), "mdb_cursor_open")
@@ -105,7 +105,7 @@ extension WriteTransaction {
 
     /// Runs `body` in a child transaction: its writes join this transaction if it returns,
     /// and vanish alone if it throws, leaving this transaction as it was.
-    package func nested<R, E: Error>(_ body: (borrowing WriteTransaction) throws(E) -> R) throws -> R {
+    package func nested<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         var child: OpaquePointer?
         try check(mdb_txn_begin(mdb_txn_env(pointer), pointer, 0, &child), "mdb_txn_begin")
         let result: R

@@ -73,18 +73,20 @@ package final class EventLog: Sendable {
         }
     }
 
-    /// Finishes every queued append, stops the writer and ends every subscription.
+    /// Finishes every queued append, stops the writer, ends every subscription and closes the environment.
     ///
-    /// Appends after `close()` throw ``EventLogError/closed``.
+    /// Appends after `close()` throw ``EventLogError/closed``; the directory may then be opened again.
     package func close() {
         writer.stop()
         notifier.close()
+        environment.close()
     }
 
     /// Appends `request` atomically once all its conditions hold, and returns after the commit is durable.
     ///
     /// - Throws: ``EventLogError`` when a condition fails, an id conflicts, the writer is
     ///   overloaded or storage is full; nothing of a failed append is written.
+    @discardableResult
     package func append(_ request: AppendRequest) async throws -> AppendReceipt {
         try await writer.submit(request)
     }

@@ -21,9 +21,11 @@ struct JSONValidator {
             var validator = JSONValidator(bytes: buffer)
             validator.skipWhitespace()
             let first = validator.peek
-            let valid = validator.value(depth: 0)
+            guard validator.value(depth: 0) else {
+                return .failure(EventValidationError(field, validator.failure ?? .invalidJSON(offset: validator.offset)))
+            }
             validator.skipWhitespace()
-            if valid, validator.offset == buffer.count { return .success(first == UInt8(ascii: "{")) }
+            if validator.offset == buffer.count { return .success(first == UInt8(ascii: "{")) }
             return .failure(EventValidationError(field, validator.failure ?? .invalidJSON(offset: validator.offset)))
         }
         return try result.get()

@@ -79,11 +79,12 @@ final class LogWriter: Sendable {
         }
     }
 
-    /// Lets the writer finish every queued append, then stops its thread and waits for it.
+    /// Lets the writer finish every queued append, then stops its thread and waits for it. Safe to call repeatedly.
     func stop() {
         queue.withLock { $0.stopping = true }
         wakeUp.signal()
         finished.wait()
+        finished.signal()  // let any other caller of `stop()` through too
     }
 
     // MARK: - The writer thread
