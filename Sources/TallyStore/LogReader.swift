@@ -125,7 +125,7 @@ struct LogReader: Sendable {
                 entry = try cursor.seek(atLeast: Array(after.rawValue.utf8))
                 if let found = entry, found.key.elementsEqual(after.rawValue.utf8) { entry = try cursor.next() }
             } else {
-                entry = try cursor.seek(atLeast: prefixBytes)
+                entry = try prefixBytes.isEmpty ? cursor.first() : cursor.seek(atLeast: prefixBytes)  // LMDB refuses empty keys
             }
             while let current = entry, current.key.starts(with: prefixBytes) {
                 guard heads.count < limit else {

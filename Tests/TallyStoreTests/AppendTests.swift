@@ -6,7 +6,7 @@ import Testing
 @Suite("Appending")
 struct AppendTests {
     @Test func positionsAndRevisionsCountFromOneAndZeroWithoutGaps() async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             let first = try await log.append(try event("account-1"), try event("account-1"))
             let second = try await log.append(try event("account-2"))
             let third = try await log.append(try event("account-1"))
@@ -25,7 +25,7 @@ struct AppendTests {
     }
 
     @Test func storedEventsKeepExactlyWhatWasAppended() async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             let id = UUID()
             let data = #"{ "amount" : 12.50, "note":"caf\u00e9" }"#
             let proposed = try event("account-1", "deposited", id: id, tags: ["currency:EUR", "owner:ada"], data: data, metadata: #"{"actor":"ada"}"#)
@@ -47,7 +47,7 @@ struct AppendTests {
         (ExpectedRevision.any, true), (.noStream, true), (.exists, false), (.exact(0), false),
     ])
     func expectationsOnANewStream(expected: ExpectedRevision, accepted: Bool) async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             let target = try stream("account-new")
             if accepted {
                 #expect(try await log.append(try event("account-new"), expected: expected).events.count == 1)
@@ -65,7 +65,7 @@ struct AppendTests {
         (.exact(2), false),
     ])
     func expectationsOnAStreamAtRevisionOne(expected: ExpectedRevision, accepted: Bool) async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             let target = try stream("account-1")
             try await log.append(try event("account-1"), try event("account-1"))
             if accepted {
@@ -80,7 +80,7 @@ struct AppendTests {
     }
 
     @Test func oneAppendWritesToSeveralStreamsAtomically() async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             let debit = try event("account-a", "debited")
             let credit = try event("account-b", "credited")
             let receipt = try await log.append(
@@ -91,7 +91,7 @@ struct AppendTests {
     }
 
     @Test func aRefusedConditionOnOneStreamWritesNothingOnAny() async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             try await log.append(try event("account-b"))
             let before = try log.treeHead()
             let debit = try event("account-a", "debited")
@@ -110,7 +110,7 @@ struct AppendTests {
     }
 
     @Test func anExpectationMayNameAStreamThatReceivesNoEvents() async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             try await log.append(try event("policy-1"))
             let guarded = try event("account-1")
             await #expect(throws: EventLogError.self) {
@@ -121,7 +121,7 @@ struct AppendTests {
     }
 
     @Test func aDCBConditionRefusesWhenAMatchingEventCameAfterThePositionSeen() async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             try await log.append(try event("course-1", "created", tags: ["course:1"]))
             try await log.append(try event("student-1", "registered", tags: ["student:1"]))
             let seen = try log.treeHead().size  // 2
@@ -141,7 +141,7 @@ struct AppendTests {
     }
 
     @Test func aDCBConditionIgnoresEventsThatDoNotMatchEveryCriterionOfAnItem() async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             try await log.append(try event("student-2", "subscribed", tags: ["course:2"]))
             try await log.append(try event("course-1", "renamed", tags: ["course:1"]))
             let condition = AppendCondition(
@@ -152,7 +152,7 @@ struct AppendTests {
     }
 
     @Test func anEmptyDCBQueryMatchesAnyLaterEvent() async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             try await log.append(try event("a-1"))
             let condition = AppendCondition(failIfEventsMatch: [], after: 0)
             await #expect(throws: EventLogError.appendConditionFailed(position: 1, after: 0)) {
@@ -163,7 +163,7 @@ struct AppendTests {
     }
 
     @Test func resendingAnAppendReturnsTheOriginalReceiptAndWritesNothing() async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             let request = try AppendRequest(
                 events: [try event("account-1", id: UUID()), try event("account-2", id: UUID())],
                 expectations: [try stream("account-1"): .noStream])
@@ -179,7 +179,7 @@ struct AppendTests {
     }
 
     @Test func theSameIDWithDifferentContentIsAConflict() async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             let id = UUID()
             try await log.append(try event("account-1", id: id, data: #"{"n":1}"#))
             await #expect(throws: EventLogError.idempotencyConflict(id: id)) {
@@ -193,7 +193,7 @@ struct AppendTests {
     }
 
     @Test func anAppendOnlyPartlyAlreadyInTheLogIsAConflict() async throws {
-        try await withLog { log in
+        try await withLog { log throws in
             let old = try event("account-1", id: UUID())
             try await log.append(old)
             let new = try event("account-1", id: UUID())

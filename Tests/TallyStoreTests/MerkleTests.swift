@@ -1,0 +1,66 @@
+import Foundation
+import TallyLMDB
+@testable import TallyStore
+import Testing
+
+/// RFC 6962's recursive definition of the Merkle tree hash, written independently of the frontier.
+func referenceRoot(_ leaves: ArraySlice<[UInt8]>) -> [UInt8] {
+    switch leaves.count {
+    case 0: return MerkleHash.empty
+    case 1: return leaves.first!
+    default:
+        var split = 1
+        while split * 2 < leaves.count { split *= 2 }
+        let middle = leaves.startIndex + split
+        return MerkleHash.node(referenceRoot(leaves[..<middle]), referenceRoot(leaves[middle...]))
+    }
+}
+
+@Suite("Merkle tree")
+struct MerkleTests {
+    @Test func theFrontierRootEqualsTheRecursiveDefinitionForEverySizeUpTo130() {
+        var frontier = MerkleFrontier()
+        var leaves: [[UInt8]] = []
+        for index in 0..<130 {
+            let leaf = MerkleHash.leaf(Array("leaf \(index)".utf8))
+            leaves.append(leaf)
+            _ = frontier.append(leaf: leaf)
+            #expect(frontier.root == referenceRoot(leaves[...]), "size \(leaves.count)")
+        }
+    }
+
+    @Test func eachLeafFinishesOneNodePerTrailingOneBitOfItsIndex() {
+        var frontier = MerkleFrontier()
+        let counts = (0..<8).map { index in frontier.append(leaf: MerkleHash.leaf([UInt8(index)])).count }
+        #expect(counts == [1, 2, 1, 3, 1, 2, 1, 4])
+    }
+
+    @Test func receiptsAndTreeHeadsCarryTheRootOfEveryLeafSoFarAndHistoricRootsStayReadable() async throws {
+        try await withLog { log in
+            var receipts: [AppendReceipt] = []
+            for index in 0..<21 { receipts.append(try await log.append(try event("account-\(index % 4)"))) }
+            let events = try log.allEvents()
+            let leaves = events.map { MerkleHash.leaf(EventRecord.leafContent(of: $0)) }
+            for receipt in receipts {
+                let size = Int(receipt.checkpoint.size)
+                #expect(receipt.checkpoint.root == referenceRoot(leaves[..<size]))
+            }
+            #expect(try log.treeHead() == TreeHead(size: 21, root: referenceRoot(leaves[...])))
+            let historic = try log.environment.read { txn in try log.reader.treeHead(size: 13, in: txn) }
+            #expect(historic.root == referenceRoot(leaves[..<13]))
+        }
+    }
+
+    @Test func theTreeIsRebuiltFromStoredNodesWhenTheLogReopens() async throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var log = try EventLog(path: path)
+        for index in 0..<11 { try await log.append(try event("s-\(index)")) }
+        log.close()
+        log = try EventLog(path: path)
+        defer { log.close() }
+        let receipt = try await log.append(try event("s-11"))
+        let leaves = try log.allEvents().map { MerkleHash.leaf(EventRecord.leafContent(of: $0)) }
+        #expect(receipt.checkpoint == TreeHead(size: 12, root: referenceRoot(leaves[...])))
+    }
+}
