@@ -49,6 +49,8 @@ let package = Package(
 
         .testTarget(name: "TallyLMDBTests", dependencies: ["TallyLMDB"], swiftSettings: strict),
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyLMDB"], swiftSettings: strict),
-        .testTarget(name: "TallyCLITests", dependencies: ["TallyCLI"], swiftSettings: strict),
+        .testTarget(
+            name: "TallyCLITests", dependencies: ["TallyCLI", "TallyStore", "TallyLMDB"], exclude: ["Golden"],
+            swiftSettings: strict),
     ]
 )

@@ -18,14 +18,16 @@ extension Tally {
         }
 
         @OptionGroup var store: StoreOptions
-        @Option(help: "Output format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Option(help: "Output format.")
         var output: Format = .text
 
         func run() async throws {
-            let log = try EventLog(path: store.dataDirectory)
-            defer { log.close() }
-            let status = try log.status()
-            print(try Self.render(status, dataDirectory: store.dataDirectory, as: output))
+            try await Tally.reportingFailure {
+                let log = try EventLog(path: store.dataDirectory)
+                defer { log.close() }
+                let status = try log.status()
+                print(try Self.render(status, dataDirectory: store.dataDirectory, as: output))
+            }
         }
 
         /// The report, as text for people or one JSON object for scripts.

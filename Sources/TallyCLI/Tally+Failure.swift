@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import TallyLMDB
+import TallyStore
+
+extension Tally {
+    /// Runs `body`; on failure prints one line naming what went wrong and what to do, and exits
+    /// with the sysexits(3) code from ``exitStatus(for:)``.
+    static func reportingFailure(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("tally: \(describe(error))\n".utf8))
+            throw exitStatus(for: error)
+        }
+    }
+
+    /// sysexits(3) codes, so scripts can tell "you asked for something impossible"
+    /// from "try again" from "Tally is broken".
+    static func exitStatus(for error: any Error) -> ExitCode {
+        switch error {
+        case let error as EventLogError:
+            switch error {
+            case .unsupportedFormat, .corrupted, .streamNotFound: ExitCode(65)  // EX_DATAERR
+            case .wrongExpectedRevision, .appendConditionFailed, .idempotencyConflict, .overloaded, .closed:
+                ExitCode(75)  // EX_TEMPFAIL: re-read, then retry
+            case .storageFull: ExitCode(73)  // EX_CANTCREAT
+            }
+        case is EventValidationError: ExitCode(65)  // EX_DATAERR
+        case let error as LMDBError:
+            switch error.kind {
+            case .system(errno: EACCES), .system(errno: EPERM), .system(errno: EROFS): ExitCode(77)  // EX_NOPERM
+            case .system(errno: EBUSY), .readersFull: ExitCode(75)  // EX_TEMPFAIL
+            case .mapFull, .system(errno: ENOSPC): ExitCode(73)  // EX_CANTCREAT
+            case .system, .corrupted, .panic, .incompatible: ExitCode(74)  // EX_IOERR
+            default: ExitCode(70)  // EX_SOFTWARE
+            }
+        default: ExitCode(70)  // EX_SOFTWARE
+        }
+    }
+
+    /// One line for people: what failed, in words, without internals they cannot act on.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as EventLogError:
+            switch error {
+            case .unsupportedFormat(let version):
+                "the data directory holds a log in format \(version), newer than this tally understands; upgrade tally"
+            case .corrupted(let what): "the log is damaged (\(what)); restore it from a backup"
+            case .storageFull: "storage is full; free disk space or raise the map size"
+            default: "\(error)"
+            }
+        case let error as LMDBError:
+            switch error.kind {
+            case .system(errno: EBUSY): "the data directory is already open in this process"
+            case .system(let code): "cannot use the data directory: \(String(cString: strerror(code))) (\(error.operation))"
+            case .incompatible: "the data directory does not hold an LMDB environment this tally can read"
+            default: "storage error: \(error)"
+            }
+        default: "\(error)"
+        }
+    }
+}
