@@ -137,8 +137,8 @@ final class LogWriter: Sendable {
                             }
                             pending.outcome = .success(receipt)
                             state = candidate
-                        } catch let error as LMDBError {
-                            throw error  // storage trouble ends the whole batch
+                        } catch let error as LMDBError where error.endsTheBatch {
+                            throw error  // a full map or a storage fault: nothing in the batch can commit
                         } catch {
                             pending.outcome = .failure(error)  // a refusal: this append alone rolls back
                         }
@@ -213,5 +213,17 @@ final class PendingAppend: @unchecked Sendable {
     /// Answers the caller with the recorded outcome.
     func finish() {
         continuation.resume(with: outcome ?? .failure(EventLogError.corrupted("append finished without an outcome")))
+    }
+}
+
+extension LMDBError {
+    /// Whether this error, met while applying one append, must abort the whole group commit:
+    /// a full map (grow, then redo the batch) or trouble with the storage itself. Anything else
+    /// (say, a value LMDB refuses) fails only the append that met it.
+    var endsTheBatch: Bool {
+        switch kind {
+        case .mapFull, .system, .panic, .corrupted, .incompatible: true
+        case .keyExists, .readersFull, .mapResized, .badValueSize, .other: false
+        }
     }
 }

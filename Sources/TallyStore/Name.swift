@@ -13,7 +13,7 @@ func validateName(_ text: String, as field: EventValidationError.Field, maxBytes
 /// The name of a stream: 1–200 bytes of UTF-8 without control characters, compared byte for byte.
 ///
 /// By convention `<category>-<id>`: the category is the part before the first `-`
-/// (the whole name if there is none).
+/// (the whole name if there is none, or if the name starts with `-`).
 package struct StreamID: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The longest stream name, in UTF-8 bytes.
     package static let maxBytes = 200
@@ -37,9 +37,10 @@ package struct StreamID: Hashable, Comparable, Sendable, CustomStringConvertible
     /// A name already validated, read back from storage.
     init(stored rawValue: String) { self.rawValue = rawValue }
 
-    /// The part before the first `-`, or the whole name.
+    /// The part before the first `-`, or the whole name; never empty.
     package var category: String {
-        rawValue.firstIndex(of: "-").map { String(rawValue[..<$0]) } ?? rawValue
+        guard let dash = rawValue.firstIndex(of: "-"), dash != rawValue.startIndex else { return rawValue }
+        return String(rawValue[..<dash])
     }
 
     package var description: String { rawValue }

@@ -116,6 +116,15 @@ struct ReadTests {
         }
     }
 
+    @Test func aStreamWhoseNameStartsWithADashIsItsOwnCategory() async throws {
+        try await withLog { log throws in
+            try await log.append(try event("-odd"))
+            try await log.append(try event("odd-1"))
+            #expect(try log.read(filter: EventFilter(category: "-odd")).events.map(\.position) == [1])
+            #expect(try log.read(filter: EventFilter(category: "odd")).events.map(\.position) == [2])
+        }
+    }
+
     @Test func readingAnUnknownStreamIsStreamNotFound() async throws {
         try await withMixedLog { log throws in
             let missing = try stream("account-99")

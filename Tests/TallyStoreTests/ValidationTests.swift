@@ -19,6 +19,7 @@ struct ValidationTests {
         #expect(try StreamID(String(repeating: "é", count: 100)).rawValue.utf8.count == 200)
         #expect(try StreamID("account-7f3c").category == "account")
         #expect(try StreamID("standalone").category == "standalone")
+        #expect(try StreamID("-leading-dash").category == "-leading-dash")
     }
 
     @Test func streamNamesFromBytesMustBeValidUTF8() {
