@@ -34,7 +34,8 @@ extension Tally {
         static func render(_ status: LogStatus, dataDirectory: String, as format: Format) throws -> String {
             let report = Report(
                 dataDirectory: dataDirectory, events: status.treeHead.size, streams: status.streamCount,
-                merkleRoot: status.treeHead.root.hexString, mapUsedBytes: status.usedBytes, mapSizeBytes: status.mapSize)
+                merkleRoot: status.treeHead.root.hexString, mapUsedBytes: status.usedBytes, mapSizeBytes: status.mapSize
+            )
             switch format {
             case .text:
                 return """

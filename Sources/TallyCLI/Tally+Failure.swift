@@ -55,7 +55,8 @@ extension Tally {
         case let error as LMDBError:
             switch error.kind {
             case .system(errno: EBUSY): "the data directory is already open in this process"
-            case .system(let code): "cannot use the data directory: \(String(cString: strerror(code))) (\(error.operation))"
+            case .system(let code):
+                "cannot use the data directory: \(String(cString: strerror(code))) (\(error.operation))"
             case .incompatible: "the data directory does not hold an LMDB environment this tally can read"
             default: "storage error: \(error)"
             }

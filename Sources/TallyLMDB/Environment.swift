@@ -178,7 +178,9 @@ package final class Environment: Sendable {
     /// - Important: Never call from inside a transaction: it would wait for itself.
     package func setMapSize(_ bytes: Int) throws(LMDBError) {
         try resizeLock.withExclusive { () throws(LMDBError) in
-            guard !isClosed.load(ordering: .relaxed) else { throw LMDBError(code: EBADF, operation: "mdb_env_set_mapsize") }
+            guard !isClosed.load(ordering: .relaxed) else {
+                throw LMDBError(code: EBADF, operation: "mdb_env_set_mapsize")
+            }
             try check(mdb_env_set_mapsize(pointer, bytes), "mdb_env_set_mapsize")
         }
     }
@@ -187,7 +189,9 @@ package final class Environment: Sendable {
     @discardableResult
     package func clearStaleReaders() throws(LMDBError) -> Int {
         try resizeLock.withShared { () throws(LMDBError) -> Int in
-            guard !isClosed.load(ordering: .relaxed) else { throw LMDBError(code: EBADF, operation: "mdb_reader_check") }
+            guard !isClosed.load(ordering: .relaxed) else {
+                throw LMDBError(code: EBADF, operation: "mdb_reader_check")
+            }
             var dead: Int32 = 0
             try check(mdb_reader_check(pointer, &dead), "mdb_reader_check")
             return Int(dead)
@@ -206,7 +210,9 @@ package final class Environment: Sendable {
     ) throws -> R {
         while true {
             let attempt = try resizeLock.withShared { () throws -> Attempt<R> in
-                guard !isClosed.load(ordering: .relaxed) else { throw LMDBError(code: EBADF, operation: "mdb_txn_begin") }
+                guard !isClosed.load(ordering: .relaxed) else {
+                    throw LMDBError(code: EBADF, operation: "mdb_txn_begin")
+                }
                 var txn: OpaquePointer?
                 let code = mdb_txn_begin(pointer, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
                 if code == MDB_MAP_RESIZED { return .mapResizedElsewhere }

@@ -80,7 +80,9 @@ extension WriteTransaction {
     ///
     /// - Throws: ``LMDBError/Kind/keyExists`` if `flags` forbid the write; ``LMDBError/Kind/mapFull``
     ///   when the map has no room left.
-    package func put(_ value: [UInt8], forKey key: [UInt8], in database: Database, flags: PutFlags = []) throws(LMDBError) {
+    package func put(_ value: [UInt8], forKey key: [UInt8], in database: Database, flags: PutFlags = [])
+        throws(LMDBError)
+    {
         let code = key.withUnsafeBytes { keyBytes in
             value.withUnsafeBytes { valueBytes in
                 var keyValue = MDB_val(keyBytes)

@@ -36,7 +36,8 @@ package struct EventFilter: Sendable, Equatable, Hashable {
     package var streamPrefix: String?
 
     /// A filter from any combination of criteria.
-    package init(types: Set<String> = [], tags: Set<String> = [], category: String? = nil, streamPrefix: String? = nil) {
+    package init(types: Set<String> = [], tags: Set<String> = [], category: String? = nil, streamPrefix: String? = nil)
+    {
         self.types = types
         self.tags = tags
         self.category = category

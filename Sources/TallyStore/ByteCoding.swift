@@ -32,7 +32,9 @@ struct ByteReader {
         let size = MemoryLayout<I>.size
         guard offset + size <= buffer.count else { throw .truncated(at: offset) }
         var value = I.zero
-        withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + size])) }
+        withUnsafeMutableBytes(of: &value) {
+            $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + size]))
+        }
         offset += size
         return I(bigEndian: value)
     }
@@ -58,7 +60,9 @@ extension FixedWidthInteger {
     /// Reads a big-endian value from the start of `bytes`, which must hold at least `MemoryLayout<Self>.size` bytes.
     init(bigEndianBytes bytes: UnsafeRawBufferPointer) {
         var value = Self.zero
-        withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.prefix(MemoryLayout<Self>.size))) }
+        withUnsafeMutableBytes(of: &value) {
+            $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.prefix(MemoryLayout<Self>.size)))
+        }
         self.init(bigEndian: value)
     }
 }

@@ -44,7 +44,10 @@ package final class EventLog: Sendable {
     ///
     /// - Throws: ``EventLogError/unsupportedFormat(version:)`` if a newer Tally wrote the log;
     ///   ``EventLogError/corrupted(_:)`` if its Merkle nodes are missing; `LMDBError` from LMDB.
-    package init(path: String, options: Options = .init(), logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+    package init(
+        path: String, options: Options = .init(),
+        logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
         environment = try Environment(path: path, options: options.environment)
         let schema = try LogSchema(environment: environment)
         reader = LogReader(schema: schema)
@@ -66,7 +69,9 @@ package final class EventLog: Sendable {
 
     /// Stamps a new log with this build's format version; refuses a log from a newer format.
     private static func checkFormat(schema: LogSchema, in txn: borrowing WriteTransaction) throws {
-        if let stored = try txn.withValue(forKey: LogSchema.formatVersionKey, in: schema.meta, { UInt32(bigEndianBytes: $0) }) {
+        if let stored = try txn.withValue(
+            forKey: LogSchema.formatVersionKey, in: schema.meta, { UInt32(bigEndianBytes: $0) })
+        {
             guard stored == LogSchema.formatVersion else { throw EventLogError.unsupportedFormat(version: stored) }
         } else {
             try txn.put(LogSchema.formatVersion.bigEndianBytes, forKey: LogSchema.formatVersionKey, in: schema.meta)

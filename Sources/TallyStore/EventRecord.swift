@@ -31,7 +31,8 @@ enum EventRecord {
     /// The bytes a Merkle leaf commits to: the record with the position in front and
     /// `data` and `metadata` replaced by their SHA-256 digests, so a payload can later be
     /// erased without changing its leaf.
-    static func leafContent(position: UInt64, event: ProposedEvent, revision: UInt64, recordedAt: Timestamp) -> [UInt8] {
+    static func leafContent(position: UInt64, event: ProposedEvent, revision: UInt64, recordedAt: Timestamp) -> [UInt8]
+    {
         var writer = ByteWriter(capacity: 128)
         writer.write(position)
         writeHeader(into: &writer, event, revision: revision, recordedAt: recordedAt)

@@ -22,7 +22,8 @@ struct JSONValidator {
             validator.skipWhitespace()
             let first = validator.peek
             guard validator.value(depth: 0) else {
-                return .failure(EventValidationError(field, validator.failure ?? .invalidJSON(offset: validator.offset)))
+                return .failure(
+                    EventValidationError(field, validator.failure ?? .invalidJSON(offset: validator.offset)))
             }
             validator.skipWhitespace()
             if validator.offset == buffer.count { return .success(first == UInt8(ascii: "{")) }

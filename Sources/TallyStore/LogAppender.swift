@@ -28,7 +28,8 @@ struct LogAppender: Sendable {
         }
         if let condition = request.condition {
             for filter in condition.failIfEventsMatch.isEmpty ? [.all] : condition.failIfEventsMatch {
-                let page = try reader.read(from: condition.after + 1, direction: .forward, limit: 1, filter: filter, in: txn)
+                let page = try reader.read(
+                    from: condition.after + 1, direction: .forward, limit: 1, filter: filter, in: txn)
                 if let match = page.events.first {
                     throw EventLogError.appendConditionFailed(position: match.position, after: condition.after)
                 }
@@ -41,7 +42,9 @@ struct LogAppender: Sendable {
     /// of that earlier append; `nil` if none is.
     ///
     /// - Throws: ``EventLogError/idempotencyConflict(id:)`` if only some are, or any differs.
-    private func originalReceipt(for request: AppendRequest, in txn: borrowing WriteTransaction) throws -> AppendReceipt? {
+    private func originalReceipt(for request: AppendRequest, in txn: borrowing WriteTransaction) throws
+        -> AppendReceipt?
+    {
         var entries: [AppendReceipt.Entry] = []
         var streamRevisions: [StreamID: UInt64] = [:]
         for (index, proposed) in request.events.enumerated() {
@@ -90,11 +93,13 @@ struct LogAppender: Sendable {
                 try txn.put(positionBytes, forKey: Array(tag.utf8), in: schema.tags, flags: .appendDuplicate)
             }
             try txn.put(
-                positionBytes, forKey: Array(event.stream.category.utf8), in: schema.categories, flags: .appendDuplicate)
+                positionBytes, forKey: Array(event.stream.category.utf8), in: schema.categories, flags: .appendDuplicate
+            )
             let leaf = MerkleHash.leaf(
                 EventRecord.leafContent(position: position, event: event, revision: revision, recordedAt: recordedAt))
             for node in state.frontier.append(leaf: leaf) {
-                try txn.put(node.hash, forKey: MerkleFrontier.nodeKey(level: node.level, index: node.index), in: schema.merkle)
+                try txn.put(
+                    node.hash, forKey: MerkleFrontier.nodeKey(level: node.level, index: node.index), in: schema.merkle)
             }
             heads[event.stream] = StreamHead(stream: event.stream, revision: revision, position: position)
             entries.append(.init(id: event.id, stream: event.stream, revision: revision, position: position))
@@ -103,7 +108,8 @@ struct LogAppender: Sendable {
             try txn.put(head.stored, forKey: Array(stream.rawValue.utf8), in: schema.streamHeads)
         }
         return AppendReceipt(
-            events: entries, streamRevisions: heads.mapValues(\.revision), checkpoint: state.frontier.head, isReplay: false)
+            events: entries, streamRevisions: heads.mapValues(\.revision), checkpoint: state.frontier.head,
+            isReplay: false)
     }
 }
 

@@ -85,7 +85,9 @@ struct LogReader: Sendable {
         switch direction {
         case .forward:
             let start = from ?? 0
-            guard start <= head.revision, limit > 0 else { return StreamPage(events: [], next: nil, headRevision: head.revision) }
+            guard start <= head.revision, limit > 0 else {
+                return StreamPage(events: [], next: nil, headRevision: head.revision)
+            }
             let end = min(head.revision, start + UInt64(limit) - 1)
             revisions = Array(start...end)
             next = end < head.revision ? end + 1 : nil
@@ -106,7 +108,9 @@ struct LogReader: Sendable {
     }
 
     /// The position of `stream`'s event at `revision`, or `nil`.
-    func position(of stream: StreamID, revision: UInt64, in txn: borrowing some Transaction & ~Copyable) throws -> UInt64? {
+    func position(of stream: StreamID, revision: UInt64, in txn: borrowing some Transaction & ~Copyable) throws
+        -> UInt64?
+    {
         try txn.withValue(forKey: LogSchema.streamIndexKey(stream, revision: revision), in: schema.streamIndex) {
             UInt64(bigEndianBytes: $0)
         }
@@ -125,7 +129,8 @@ struct LogReader: Sendable {
                 entry = try cursor.seek(atLeast: Array(after.rawValue.utf8))
                 if let found = entry, found.key.elementsEqual(after.rawValue.utf8) { entry = try cursor.next() }
             } else {
-                entry = try prefixBytes.isEmpty ? cursor.first() : cursor.seek(atLeast: prefixBytes)  // LMDB refuses empty keys
+                // LMDB refuses an empty key, so "no prefix" starts at the first stream.
+                entry = try prefixBytes.isEmpty ? cursor.first() : cursor.seek(atLeast: prefixBytes)
             }
             while let current = entry, current.key.starts(with: prefixBytes) {
                 guard heads.count < limit else {
@@ -187,7 +192,8 @@ struct LogReader: Sendable {
         try txn.withCursor(in: schema.events) { cursor in
             var entry = try cursor.seek(atLeast: start.bigEndianBytes)
             while let current = entry, events.count < limit {
-                events.append(try RecordedEvent(position: UInt64(bigEndianBytes: current.key), record: Array(current.value)))
+                events.append(
+                    try RecordedEvent(position: UInt64(bigEndianBytes: current.key), record: Array(current.value)))
                 entry = try direction == .forward ? cursor.next() : cursor.previous()
             }
         }

@@ -78,7 +78,9 @@ package struct StreamHead: Sendable, Equatable {
     }
 
     init(stream: StreamID, stored: UnsafeRawBufferPointer) throws {
-        guard stored.count == 16 else { throw EventLogError.corrupted("stream head of \(stream) is \(stored.count) bytes") }
+        guard stored.count == 16 else {
+            throw EventLogError.corrupted("stream head of \(stream) is \(stored.count) bytes")
+        }
         self.init(
             stream: stream, revision: UInt64(bigEndianBytes: stored),
             position: UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: stored[8...])))

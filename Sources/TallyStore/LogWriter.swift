@@ -133,7 +133,8 @@ final class LogWriter: Sendable {
                         var candidate = state
                         do {
                             let receipt = try txn.nested { child in
-                                try appender.append(pending.request, state: &candidate, recordedAt: recordedAt, in: child)
+                                try appender.append(
+                                    pending.request, state: &candidate, recordedAt: recordedAt, in: child)
                             }
                             pending.outcome = .success(receipt)
                             state = candidate

@@ -30,7 +30,9 @@ package struct StreamID: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Validates raw bytes (as received) as a stream name.
     package init(utf8 bytes: some Collection<UInt8>) throws(EventValidationError) {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw EventValidationError(.stream, .invalidUTF8) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw EventValidationError(.stream, .invalidUTF8)
+        }
         try self.init(text)
     }
 

@@ -39,14 +39,18 @@ package struct ProposedEvent: Sendable, Equatable {
             try validateName(tag, as: .tag, maxBytes: Self.maxNameBytes)
             if seen.insert(tag).inserted { uniqueTags.append(tag) }
         }
-        guard data.count <= Self.maxPayloadBytes else { throw EventValidationError(.data, .tooLong(max: Self.maxPayloadBytes)) }
+        guard data.count <= Self.maxPayloadBytes else {
+            throw EventValidationError(.data, .tooLong(max: Self.maxPayloadBytes))
+        }
         guard !data.isEmpty else { throw EventValidationError(.data, .empty) }
         try JSONValidator.validate(data, as: .data)
         let metadata = metadata.isEmpty ? Array("{}".utf8) : metadata
         guard metadata.count <= Self.maxPayloadBytes else {
             throw EventValidationError(.metadata, .tooLong(max: Self.maxPayloadBytes))
         }
-        guard try JSONValidator.validate(metadata, as: .metadata) else { throw EventValidationError(.metadata, .notAnObject) }
+        guard try JSONValidator.validate(metadata, as: .metadata) else {
+            throw EventValidationError(.metadata, .notAnObject)
+        }
         self.stream = stream
         self.id = id ?? UUID()
         self.type = type

@@ -16,7 +16,9 @@ package struct RecordedEvent: Sendable, Equatable {
     /// - Throws: ``RecordFormatError`` if the bytes are not a record this version can read.
     init(position: UInt64, record: [UInt8]) throws(RecordFormatError) {
         self.position = position
-        self.layout = try record.withUnsafeBytes { bytes in Result { () throws(RecordFormatError) in try EventRecord.Layout(bytes) } }.get()
+        self.layout = try record.withUnsafeBytes { bytes in
+            Result { () throws(RecordFormatError) in try EventRecord.Layout(bytes) }
+        }.get()
         self.record = record
     }
 

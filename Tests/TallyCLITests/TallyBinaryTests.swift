@@ -63,7 +63,8 @@ struct TallyBinaryTests {
         let run = try tally("status", "--data-dir", directory)
         #expect(run.status == 0)
         #expect(run.stdout.contains("events          0\n"))
-        #expect(run.stdout.contains("merkle root     e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"))
+        #expect(
+            run.stdout.contains("merkle root     e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"))
         #expect(FileManager.default.fileExists(atPath: directory + "/data.mdb"))
     }
 

@@ -124,7 +124,9 @@ struct EnvironmentTests {
             let env = try Environment(path: path)
             let db = try #require(try env.openDatabase("index", flags: [.duplicateSort, .duplicateFixed]))
             try env.write { txn in
-                for value: UInt8 in [1, 3, 5, 7] { try txn.put([value], forKey: bytes("k"), in: db, flags: .appendDuplicate) }
+                for value: UInt8 in [1, 3, 5, 7] {
+                    try txn.put([value], forKey: bytes("k"), in: db, flags: .appendDuplicate)
+                }
                 try txn.put([9], forKey: bytes("other"), in: db)
             }
             let (fromFour, afterLast, last, backFromFive) = try env.read { txn in

@@ -28,7 +28,9 @@ struct AppendTests {
         try await withLog { log throws in
             let id = UUID()
             let data = #"{ "amount" : 12.50, "note":"caf\u00e9" }"#
-            let proposed = try event("account-1", "deposited", id: id, tags: ["currency:EUR", "owner:ada"], data: data, metadata: #"{"actor":"ada"}"#)
+            let proposed = try event(
+                "account-1", "deposited", id: id, tags: ["currency:EUR", "owner:ada"], data: data,
+                metadata: #"{"actor":"ada"}"#)
             let before = Timestamp.now
             try await log.append(proposed)
             let stored = try #require(try log.event(at: 1))
@@ -52,7 +54,9 @@ struct AppendTests {
             if accepted {
                 #expect(try await log.append(try event("account-new"), expected: expected).events.count == 1)
             } else {
-                await #expect(throws: EventLogError.wrongExpectedRevision(stream: target, expected: expected, actual: nil)) {
+                await #expect(
+                    throws: EventLogError.wrongExpectedRevision(stream: target, expected: expected, actual: nil)
+                ) {
                     try await log.append(try event("account-new"), expected: expected)
                 }
                 #expect(try log.streamHead(target) == nil)
@@ -71,7 +75,9 @@ struct AppendTests {
             if accepted {
                 #expect(try await log.append(try event("account-1"), expected: expected).events[0].revision == 2)
             } else {
-                await #expect(throws: EventLogError.wrongExpectedRevision(stream: target, expected: expected, actual: 1)) {
+                await #expect(
+                    throws: EventLogError.wrongExpectedRevision(stream: target, expected: expected, actual: 1)
+                ) {
                     try await log.append(try event("account-1"), expected: expected)
                 }
                 #expect(try log.treeHead().size == 2)
@@ -84,7 +90,8 @@ struct AppendTests {
             let debit = try event("account-a", "debited")
             let credit = try event("account-b", "credited")
             let receipt = try await log.append(
-                AppendRequest(events: [debit, credit], expectations: [debit.stream: .noStream, credit.stream: .noStream]))
+                AppendRequest(
+                    events: [debit, credit], expectations: [debit.stream: .noStream, credit.stream: .noStream]))
             #expect(receipt.positions == 1...2)
             #expect(receipt.streamRevisions == [debit.stream: 0, credit.stream: 0])
         }
@@ -96,9 +103,12 @@ struct AppendTests {
             let before = try log.treeHead()
             let debit = try event("account-a", "debited")
             let credit = try event("account-b", "credited")
-            await #expect(throws: EventLogError.wrongExpectedRevision(stream: credit.stream, expected: .noStream, actual: 0)) {
+            await #expect(
+                throws: EventLogError.wrongExpectedRevision(stream: credit.stream, expected: .noStream, actual: 0)
+            ) {
                 try await log.append(
-                    AppendRequest(events: [debit, credit], expectations: [debit.stream: .noStream, credit.stream: .noStream]))
+                    AppendRequest(
+                        events: [debit, credit], expectations: [debit.stream: .noStream, credit.stream: .noStream]))
             }
             #expect(try log.treeHead() == before)
             #expect(try log.streamHead(debit.stream) == nil)
@@ -114,7 +124,8 @@ struct AppendTests {
             try await log.append(try event("policy-1"))
             let guarded = try event("account-1")
             await #expect(throws: EventLogError.self) {
-                try await log.append(AppendRequest(events: [guarded], expectations: [try stream("policy-1"): .exact(5)]))
+                try await log.append(
+                    AppendRequest(events: [guarded], expectations: [try stream("policy-1"): .exact(5)]))
             }
             try await log.append(AppendRequest(events: [guarded], expectations: [try stream("policy-1"): .exact(0)]))
         }
@@ -129,7 +140,9 @@ struct AppendTests {
             let condition = AppendCondition(
                 failIfEventsMatch: [EventFilter(types: ["subscribed"], tags: ["course:1"])], after: seen)
             await #expect(throws: EventLogError.appendConditionFailed(position: 3, after: 2)) {
-                try await log.append(AppendRequest(events: [try event("student-1", "subscribed", tags: ["course:1"])], condition: condition))
+                try await log.append(
+                    AppendRequest(
+                        events: [try event("student-1", "subscribed", tags: ["course:1"])], condition: condition))
             }
             #expect(try log.treeHead().size == 3)
             // Deciding again from the current position succeeds.
@@ -145,9 +158,14 @@ struct AppendTests {
             try await log.append(try event("student-2", "subscribed", tags: ["course:2"]))
             try await log.append(try event("course-1", "renamed", tags: ["course:1"]))
             let condition = AppendCondition(
-                failIfEventsMatch: [EventFilter(types: ["subscribed"], tags: ["course:1"]), EventFilter(types: ["closed"])],
+                failIfEventsMatch: [
+                    EventFilter(types: ["subscribed"], tags: ["course:1"]), EventFilter(types: ["closed"]),
+                ],
                 after: 0)
-            #expect(try await log.append(AppendRequest(events: [try event("student-1", "subscribed")], condition: condition)).positions == 3...3)
+            #expect(
+                try await log.append(
+                    AppendRequest(events: [try event("student-1", "subscribed")], condition: condition)
+                ).positions == 3...3)
         }
     }
 
@@ -158,7 +176,8 @@ struct AppendTests {
             await #expect(throws: EventLogError.appendConditionFailed(position: 1, after: 0)) {
                 try await log.append(AppendRequest(events: [try event("a-2")], condition: condition))
             }
-            try await log.append(AppendRequest(events: [try event("a-2")], condition: AppendCondition(failIfEventsMatch: [], after: 1)))
+            try await log.append(
+                AppendRequest(events: [try event("a-2")], condition: AppendCondition(failIfEventsMatch: [], after: 1)))
         }
     }
 

@@ -61,7 +61,8 @@ struct ConcurrencyTests {
             for task in 0..<64 {
                 let streamEvents = try log.readStream(try stream("task-\(task)")).events
                 #expect(streamEvents.map(\.revision) == Array(0...4))
-                #expect(streamEvents.map { String(decoding: $0.data, as: UTF8.self) } == (0..<5).map { #"{"i":\#($0)}"# })
+                #expect(
+                    streamEvents.map { String(decoding: $0.data, as: UTF8.self) } == (0..<5).map { #"{"i":\#($0)}"# })
             }
             // Every acknowledged receipt's checkpoint is a prefix of the final tree.
             #expect(Set(receipts.map(\.checkpoint.size)).count == 64)

@@ -11,7 +11,8 @@ struct FormatVector {
 
 /// Parses the `text` block under "## Test vectors" in `docs/FORMAT.md`.
 func formatVectors() throws -> (vectors: [FormatVector], roots: [Int: String]) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     let text = try String(contentsOf: root.appendingPathComponent("docs/FORMAT.md"), encoding: .utf8)
     let section = try #require(text.range(of: "## Test vectors"))
     let body = text[section.upperBound...]
@@ -54,7 +55,8 @@ struct FormatTests {
 
             let record = EventRecord.encode(proposed, revision: revision, recordedAt: recordedAt)
             #expect(record.hexString == vector["record"])
-            let content = EventRecord.leafContent(position: position, event: proposed, revision: revision, recordedAt: recordedAt)
+            let content = EventRecord.leafContent(
+                position: position, event: proposed, revision: revision, recordedAt: recordedAt)
             #expect(content.hexString == vector["leaf-content"])
             #expect(MerkleHash.leaf(content).hexString == vector["leaf-hash"])
 
@@ -71,10 +73,14 @@ struct FormatTests {
 
     @Test func damagedRecordsAreRefusedNotMisread() throws {
         let record = try #require(bytes(hex: try formatVectors().vectors[0]["record"]))
-        #expect(throws: RecordFormatError.unknownVersion(2)) { try RecordedEvent(position: 1, record: [2] + record.dropFirst()) }
+        #expect(throws: RecordFormatError.unknownVersion(2)) {
+            try RecordedEvent(position: 1, record: [2] + record.dropFirst())
+        }
         #expect(throws: RecordFormatError.truncated(at: 0)) { try RecordedEvent(position: 1, record: []) }
         #expect(throws: RecordFormatError.self) { try RecordedEvent(position: 1, record: Array(record.dropLast())) }
-        #expect(throws: RecordFormatError.trailingBytes(at: record.count)) { try RecordedEvent(position: 1, record: record + [0]) }
+        #expect(throws: RecordFormatError.trailingBytes(at: record.count)) {
+            try RecordedEvent(position: 1, record: record + [0])
+        }
     }
 }
 

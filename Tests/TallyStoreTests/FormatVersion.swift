@@ -5,6 +5,7 @@ func overwriteFormatVersion(at path: String, with version: UInt32) throws {
     let env = try Environment(path: path)
     let meta = try env.openDatabase("meta")!
     try env.write { txn in
-        try txn.put(withUnsafeBytes(of: version.bigEndian) { Array($0) }, forKey: Array("format-version".utf8), in: meta)
+        try txn.put(
+            withUnsafeBytes(of: version.bigEndian) { Array($0) }, forKey: Array("format-version".utf8), in: meta)
     }
 }

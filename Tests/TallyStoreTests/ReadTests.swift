@@ -63,20 +63,23 @@ struct ReadTests {
         }
     }
 
-    @Test(arguments: [
-        (EventFilter(types: ["deposited"]), Array(stride(from: UInt64(2), through: 30, by: 2))),
-        (EventFilter(types: ["deposited", "withdrawn"]), Array(1...30)),
-        (EventFilter(types: ["unknown"]), []),
-        (EventFilter(tags: ["big"]), Array(stride(from: UInt64(3), through: 30, by: 3))),
-        (EventFilter(tags: ["big", "p12"]), [12]),
-        (EventFilter(types: ["deposited"], tags: ["big"]), [6, 12, 18, 24, 30]),
-        (EventFilter(category: "order"), (1...30).filter { $0 % 5 >= 3 }),
-        (EventFilter(tags: ["big"], category: "order"), [3, 9, 18, 24]),
-        (EventFilter(streamPrefix: "account-1"), [1, 6, 11, 16, 21, 26]),
-        (EventFilter(streamPrefix: "acc"), (1...30).filter { $0 % 5 < 3 }),
-        (EventFilter(streamPrefix: "zzz"), []),
-    ] as [(EventFilter, [UInt64])])
-    func filteredReadsFindExactlyTheMatchingEventsBothWaysAndInPages(filter: EventFilter, expected: [UInt64]) async throws {
+    @Test(
+        arguments: [
+            (EventFilter(types: ["deposited"]), Array(stride(from: UInt64(2), through: 30, by: 2))),
+            (EventFilter(types: ["deposited", "withdrawn"]), Array(1...30)),
+            (EventFilter(types: ["unknown"]), []),
+            (EventFilter(tags: ["big"]), Array(stride(from: UInt64(3), through: 30, by: 3))),
+            (EventFilter(tags: ["big", "p12"]), [12]),
+            (EventFilter(types: ["deposited"], tags: ["big"]), [6, 12, 18, 24, 30]),
+            (EventFilter(category: "order"), (1...30).filter { $0 % 5 >= 3 }),
+            (EventFilter(tags: ["big"], category: "order"), [3, 9, 18, 24]),
+            (EventFilter(streamPrefix: "account-1"), [1, 6, 11, 16, 21, 26]),
+            (EventFilter(streamPrefix: "acc"), (1...30).filter { $0 % 5 < 3 }),
+            (EventFilter(streamPrefix: "zzz"), []),
+        ] as [(EventFilter, [UInt64])])
+    func filteredReadsFindExactlyTheMatchingEventsBothWaysAndInPages(filter: EventFilter, expected: [UInt64])
+        async throws
+    {
         try await withMixedLog { log throws in
             for pageSize in [1, 4, 100] {
                 let forward = try pagedPositions(log, filter: filter, direction: .forward, pageSize: pageSize)
@@ -136,7 +139,8 @@ struct ReadTests {
     @Test func streamsAreListedByPrefixInByteOrderAndPaged() async throws {
         try await withMixedLog { log throws in
             let all = try log.streams()
-            #expect(all.streams.map(\.stream.rawValue) == ["account-0", "account-1", "account-2", "order-0", "order-1"])
+            #expect(
+                all.streams.map(\.stream.rawValue) == ["account-0", "account-1", "account-2", "order-0", "order-1"])
             #expect(all.next == nil)
             let accounts = try log.streams(prefix: "account-", limit: 2)
             #expect(accounts.streams.map(\.stream.rawValue) == ["account-0", "account-1"])

@@ -26,7 +26,8 @@ func event(
     metadata: String = ""
 ) throws -> ProposedEvent {
     try ProposedEvent(
-        stream: StreamID(streamName), id: id, type: type, tags: tags, data: Array(data.utf8), metadata: Array(metadata.utf8))
+        stream: StreamID(streamName), id: id, type: type, tags: tags, data: Array(data.utf8),
+        metadata: Array(metadata.utf8))
 }
 
 extension EventLog {

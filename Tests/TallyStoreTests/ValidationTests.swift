@@ -76,7 +76,10 @@ struct ValidationTests {
         #expect(throws: EventValidationError(.data, reason)) { try event("s-1", data: json) }
     }
 
-    @Test(arguments: [[0x22, 0xFF, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22]])
+    @Test(arguments: [
+        [0x22, 0xFF, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22],
+        [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],
+    ])
     func invalidUTF8InsideJSONStringsIsRefused(bytes: [UInt8]) {
         #expect(throws: EventValidationError(.data, .invalidUTF8)) {
             try ProposedEvent(stream: StreamID("s-1"), type: "t", data: bytes)
@@ -85,7 +88,8 @@ struct ValidationTests {
 
     @Test(arguments: [
         #"{"a":[1,2.5e-3,-0,true,false,null,"x\n\u00e9\ud83d\ude00"],"b":{}}"#, "[]", "0", "\"\"", " 1 ",
-        #"{"a":{"a":1}}"#, #"{"é":1,"e\u0301":2}"#, String(repeating: "[", count: 64) + String(repeating: "]", count: 64),
+        #"{"a":{"a":1}}"#, #"{"é":1,"e\u0301":2}"#,
+        String(repeating: "[", count: 64) + String(repeating: "]", count: 64),
     ])
     func validJSONIsAcceptedAndKeptByteForByte(json: String) throws {
         #expect(try event("s-1", data: json).data == Array(json.utf8))
