@@ -1,0 +1,378 @@
+import Foundation
+import TallyStore
+
+/// Measures Tally's durable appends, reads and subscriptions against raw LMDB on the same disk.
+///
+/// Run it as `swift run -c release tally-bench [--runs N] [--events N] [--quick]`. Each run
+/// measures raw LMDB, then every Tally figure, then raw LMDB again, each in a fresh directory,
+/// so Tally is compared with the machine's limit as it was at that moment: the disk's sync
+/// latency drifts by itself, and ratios taken within one run are what stay comparable.
+@main
+struct TallyBench {
+    static func main() async {
+        let configuration: Configuration
+        do {
+            configuration = try Configuration(arguments: Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            standardError("tally-bench: \(error)\n\n\(Configuration.usage)\n")
+            exit(64)  // EX_USAGE
+        }
+        if configuration.showHelp {
+            print(Configuration.usage)
+            return
+        }
+        do {
+            try await Benchmark(configuration: configuration).run()
+        } catch {
+            standardError("tally-bench: \(error)\n")
+            exit(70)  // EX_SOFTWARE
+        }
+    }
+}
+
+/// What to measure, from the command line.
+struct Configuration: Sendable {
+    static let usage = """
+        usage: tally-bench [--runs N] [--events N] [--quick]
+
+          --runs N     measure every figure N times and report the median and spread (default 3)
+          --events N   the size of the log for batched appends and reads (default 100000)
+          --quick      a smoke test: 5000 events, 1 run, short time budgets
+        """
+
+    /// How many times every figure is measured.
+    var runs = 3
+    /// The events appended in batches, and so the size of the log the reads use.
+    var events = 100_000
+    /// Whether this is a smoke test with short time budgets.
+    var quick = false
+    /// Whether to print the usage and stop.
+    var showHelp = false
+
+    /// The concurrent appenders figure 1 is measured with.
+    let appenderCounts = [1, 16, 64, 256]
+    /// The concurrent appenders of figure 2.
+    let batchAppenders = 4
+    /// The events in each append of figure 2.
+    let eventsPerRequest = 100
+    /// Fresh logs start with this many single appends, unmeasured.
+    let warmUpEvents = 20
+    /// The memory map of every environment: large enough that no measurement grows it.
+    let mapSize = 4 << 30
+
+    /// Parses `arguments` (without the program name).
+    ///
+    /// - Throws: ``BenchmarkError`` for an unknown option or a missing or invalid number.
+    init(arguments: [String]) throws {
+        var runs: Int?
+        var events: Int?
+        var remaining = arguments[...]
+        while let argument = remaining.popFirst() {
+            switch argument {
+            case "--runs": runs = try Self.positive(remaining.popFirst(), for: argument)
+            case "--events": events = try Self.positive(remaining.popFirst(), for: argument)
+            case "--quick": quick = true
+            case "--help", "-h": showHelp = true
+            default: throw BenchmarkError("unknown argument '\(argument)'")
+            }
+        }
+        if quick {
+            self.runs = 1
+            self.events = 5_000
+        }
+        // Explicit numbers win over --quick's, wherever they appear.
+        if let runs { self.runs = runs }
+        if let events { self.events = events }
+    }
+
+    private static func positive(_ text: String?, for option: String) throws -> Int {
+        guard let text, let value = Int(text), value > 0 else {
+            throw BenchmarkError("\(option) needs a positive whole number")
+        }
+        return value
+    }
+
+    /// How many single-event appends figure 1 measures with `appenders` appenders: each append
+    /// waits for its own commit, so fewer appenders need fewer events to take the same time.
+    func singleAppendEvents(appenders: Int) -> Int {
+        let divisor =
+            switch appenders {
+            case ...1: 50
+            case ...16: 10
+            case ...64: 4
+            default: 2
+            }
+        return min(max(events / divisor, 100), events)
+    }
+
+    /// The most one append measurement, or one raw LMDB phase, may run before it stops early.
+    var appendBudget: Duration { quick ? .seconds(2) : .seconds(5) }
+    /// Each read figure repeats its pass until at least this much time has passed.
+    var readDuration: Duration { quick ? .milliseconds(200) : .seconds(1) }
+}
+
+/// A failure of the benchmark itself: bad arguments, or a read that did not see what was written.
+struct BenchmarkError: Error, CustomStringConvertible {
+    /// What went wrong.
+    let description: String
+
+    /// An error saying `description`.
+    init(_ description: String) { self.description = description }
+}
+
+/// Writes `text` to standard error, unbuffered, so progress shows while a figure runs.
+func standardError(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+}
+
+/// One whole benchmark: the runs, then the report.
+struct Benchmark {
+    let configuration: Configuration
+
+    /// Measures every figure `configuration.runs` times, then prints the table and the JSON lines.
+    func run() async throws {
+        let setupStart = ContinuousClock.now
+        let workload = try Workload(
+            count: configuration.events, warmUpCount: configuration.warmUpEvents, seed: 0x7A11_BE9C)
+        let singleRequests = try workload.events.map {
+            try AppendRequest(stream: $0.stream, expected: .any, events: [$0])
+        }
+        let batchRequests = try stride(from: 0, to: workload.events.count, by: configuration.eventsPerRequest).map {
+            try AppendRequest(
+                events: Array(workload.events[$0..<min($0 + configuration.eventsPerRequest, workload.events.count)]))
+        }
+        let filteredCount = workload.events.count { $0.type == Workload.filteredType }
+        standardError(
+            "tally-bench: built \(grouped(Double(workload.events.count))) events in "
+                + "\(String(format: "%.1f", (ContinuousClock.now - setupStart).seconds)) s\n")
+
+        var report = Report()
+        for run in 1...configuration.runs {
+            let scratch = try ScratchDirectory(prefix: "tally-bench")
+            defer { scratch.remove() }
+            let context = RunContext(
+                configuration: configuration, workload: workload, scratch: scratch, run: run)
+            try context.measureRaw(into: &report, phase: "before")
+            for appenders in configuration.appenderCounts {
+                let requests = Array(singleRequests.prefix(configuration.singleAppendEvents(appenders: appenders)))
+                try await context.measureSingleAppends(requests, appenders: appenders, into: &report)
+            }
+            try await context.measureBatchedAppendsAndReads(
+                batchRequests, filteredCount: filteredCount, into: &report)
+            try context.measureRaw(into: &report, phase: "after")
+        }
+        addRatiosAndTargets(to: &report)
+        print(header(workload: workload))
+        print(report.table())
+        print("")
+        for line in report.jsonLines(runs: configuration.runs) { print(line) }
+    }
+
+    private func header(workload: Workload) -> String {
+        let payload = workload.events.first?.data.count ?? 0
+        return """
+            Tally benchmark: \(configuration.runs) run(s), durable commits (EventLog.Options() default: fsync \
+            per commit), \(grouped(Double(workload.events.count))) events over \(Workload.streamCount) streams, \
+            \(payload)-byte JSON payloads, no tags.
+            Each run, in a fresh temp directory: raw LMDB (before) -> Tally figures 1-4 -> raw LMDB (after).
+            Figure 1: single-event appends (expected: .any) from N concurrent tasks, events spread over all streams; \
+            p50/p99 per append.
+            Figure 2: \(configuration.batchAppenders) concurrent appenders, each append one AppendRequest of \
+            \(configuration.eventsPerRequest) events (over \(configuration.eventsPerRequest) streams); \
+            p50/p99 per request. Its log is then read by figures 3 and 4.
+            Figure 3: reads in pages, touching each event's data and type; the stream figure reads every stream \
+            in turn through readStream (pages of 100); the filtered figure selects type \
+            "\(Workload.filteredType)" (~1/10 of events).
+            Figure 4: one subscription from position 1, touching each event like figure 3, until it has seen the log.
+            Raw LMDB: one put per event (~\(payload)-byte value, 8-byte big-endian key); p50/p99 per commit.
+            Columns: events/run = events measured per run (reads: over all passes of at least \
+            \(configuration.readDuration) each); ev/commit for Tally = events / distinct recordedAt stamps (one \
+            stamp per group commit); ms/commit = measured time / commits; KB/commit = bytes passed to write() \
+            (/proc/self/io wchar) / commits, i.e. the pages each commit writes and syncs. Every fresh environment \
+            gets \(configuration.warmUpEvents) unmeasured commits first.
+
+            """
+    }
+
+    /// Divides Tally's figures by raw LMDB's (the mean of the before and after measurement of the
+    /// same run), and judges the targets.
+    private func addRatiosAndTargets(to report: inout Report) {
+        let runs = configuration.runs
+        // One value per run.
+        func raw(_ name: String, _ metric: (Sample) -> Double) -> [Double] {
+            let before = report.samples("raw-lmdb-\(name)-before")
+            let after = report.samples("raw-lmdb-\(name)-after")
+            return zip(before, after).map { (metric($0) + metric($1)) / 2 }
+        }
+        let raw100 = raw("100-per-commit", \.eventsPerSecond)
+        let raw1 = raw("1-per-commit", \.eventsPerSecond)
+        let raw1Latency = raw("1-per-commit") { $0.latencies?.p50 ?? .nan }
+        for appenders in configuration.appenderCounts {
+            let tally = report.samples("append-single-\(appenders)")
+            report.addRatio(
+                id: "append-single-\(appenders)/raw-lmdb-100-per-commit",
+                label: "fig 1, \(appenders) appender(s), ev/s / raw 100 ev/commit ev/s", runs: runs
+            ) { tally[$0].eventsPerSecond / raw100[$0] }
+        }
+        let single1 = report.samples("append-single-1")
+        report.addRatio(
+            id: "append-single-1/raw-lmdb-1-per-commit", label: "fig 1, 1 appender, ev/s / raw 1 ev/commit ev/s",
+            runs: runs
+        ) { single1[$0].eventsPerSecond / raw1[$0] }
+        report.addRatio(
+            id: "append-single-1.p50/raw-lmdb-1-per-commit.p50",
+            label: "fig 1, 1 appender, p50 per append / raw 1 ev/commit p50 per commit", runs: runs
+        ) { (single1[$0].latencies?.p50 ?? .nan) / raw1Latency[$0] }
+        let batched = report.samples("append-batch-100")
+        report.addRatio(
+            id: "append-batch-100/raw-lmdb-100-per-commit",
+            label: "fig 2, 100-event appends, ev/s / raw 100 ev/commit ev/s",
+            runs: runs
+        ) { batched[$0].eventsPerSecond / raw100[$0] }
+
+        let ratios = Dictionary(uniqueKeysWithValues: report.ratios.map { ($0.id, $0.values) })
+        let single256 = ratios["append-single-256/raw-lmdb-100-per-commit"] ?? [.nan]
+        let batch100 = ratios["append-batch-100/raw-lmdb-100-per-commit"] ?? [.nan]
+        let latency1 = ratios["append-single-1.p50/raw-lmdb-1-per-commit.p50"] ?? [.nan]
+        let wholeLog = report.samples("read-log").map(\.eventsPerSecond)
+        report.addTarget(
+            "fig 1 @256 appenders >= 0.25x raw LMDB @100 ev/commit", values: single256, atLeast: true, limit: 0.25,
+            unit: "x")
+        report.addTarget(
+            "fig 2 (100-event appends) >= 0.5x raw LMDB @100 ev/commit", values: batch100, atLeast: true, limit: 0.5,
+            unit: "x")
+        report.addTarget(
+            "fig 3 whole-log decoded read >= 2,000,000 events/s", values: wholeLog, atLeast: true, limit: 2_000_000,
+            unit: " ev/s")
+        report.addTarget(
+            "fig 1 @1 appender p50 <= 1.5x raw LMDB 1 ev/commit p50", values: latency1, atLeast: false, limit: 1.5,
+            unit: "x")
+    }
+}
+
+/// One run's measurements, each in its own fresh directory under the run's scratch directory.
+struct RunContext {
+    let configuration: Configuration
+    let workload: Workload
+    let scratch: ScratchDirectory
+    let run: Int
+
+    /// Measures raw LMDB at 1 and at 100 events per commit, and records both as `phase`.
+    func measureRaw(into report: inout Report, phase: String) throws {
+        let name = "raw-\(phase)"
+        let began = ContinuousClock.now
+        defer { scratch.remove(name) }
+        let sample = try RawLMDB.measure(
+            path: scratch.child(name), mapSize: configuration.mapSize, payloads: workload.events.map(\.data),
+            singleCommits: configuration.singleAppendEvents(appenders: 1), batchedEvents: configuration.events,
+            budget: configuration.appendBudget)
+        report.record(
+            sample.single, id: "raw-lmdb-1-per-commit-\(phase)", label: "raw LMDB, 1 event/commit (\(phase))",
+            details: [("phase", .string(phase))])
+        report.record(
+            sample.batched, id: "raw-lmdb-100-per-commit-\(phase)",
+            label: "raw LMDB, \(RawLMDB.eventsPerBatch) events/commit (\(phase))",
+            details: [("phase", .string(phase))])
+        progress(
+            "raw LMDB \(phase): \(grouped(sample.single.eventsPerSecond)) ev/s at 1/commit, "
+                + "\(grouped(sample.batched.eventsPerSecond)) ev/s at \(RawLMDB.eventsPerBatch)/commit", since: began)
+    }
+
+    /// Figure 1: `requests` (one event each) from `appenders` concurrent tasks, into a fresh log.
+    func measureSingleAppends(_ requests: [AppendRequest], appenders: Int, into report: inout Report) async throws {
+        let began = ContinuousClock.now
+        let sample = try await withFreshLog("append-single-\(appenders)") { log in
+            var sample = try await TallyFigures.append(
+                requests, to: log, appenders: appenders, budget: configuration.appendBudget)
+            sample.eventsPerCommit = try TallyFigures.eventsPerCommit(
+                in: log, from: UInt64(configuration.warmUpEvents + 1))
+            return sample
+        }
+        report.record(
+            sample, id: "append-single-\(appenders)", label: "fig 1: single-event appends, \(appenders) appender(s)",
+            details: [("appenders", .integer(appenders)), ("events_per_append", .integer(1))])
+        progress("fig 1, \(appenders) appender(s): \(grouped(sample.eventsPerSecond)) ev/s", since: began)
+    }
+
+    /// Figure 2 into a fresh log, then figures 3 and 4 reading that log.
+    func measureBatchedAppendsAndReads(
+        _ requests: [AppendRequest], filteredCount: Int, into report: inout Report
+    ) async throws {
+        var began = ContinuousClock.now
+        try await withFreshLog("append-batch") { log in
+            // No time budget: the reads need the whole log.
+            var sample = try await TallyFigures.append(
+                requests, to: log, appenders: configuration.batchAppenders, budget: .seconds(86_400))
+            sample.eventsPerCommit = try TallyFigures.eventsPerCommit(
+                in: log, from: UInt64(configuration.warmUpEvents + 1))
+            report.record(
+                sample, id: "append-batch-100",
+                label:
+                    "fig 2: \(configuration.eventsPerRequest)-event appends, \(configuration.batchAppenders) appenders",
+                details: [
+                    ("appenders", .integer(configuration.batchAppenders)),
+                    ("events_per_append", .integer(configuration.eventsPerRequest)),
+                ])
+            progress("fig 2: \(grouped(sample.eventsPerSecond)) ev/s", since: began)
+
+            began = ContinuousClock.now
+            let head = Int(try log.treeHead().size)
+            let streams = try TallyFigures.streams(prefix: Workload.streamPrefix, in: log)
+            let minimum = configuration.readDuration
+            let whole = try await TallyFigures.repeatedly(atLeast: minimum, expected: head) {
+                try TallyFigures.readLog(log)
+            }
+            report.record(
+                whole, id: "read-log", label: "fig 3: read whole log forward (pages of 1000)",
+                details: [("log_events", .integer(head)), ("page", .integer(1000))])
+            let byStream = try await TallyFigures.repeatedly(atLeast: minimum, expected: head) {
+                try TallyFigures.readStreams(streams, in: log)
+            }
+            report.record(
+                byStream, id: "read-streams", label: "fig 3: readStream, all \(streams.count) streams in turn",
+                details: [
+                    ("log_events", .integer(head)), ("streams", .integer(streams.count)), ("page", .integer(100)),
+                ])
+            let filter = EventFilter(types: [Workload.filteredType])
+            let filtered = try await TallyFigures.repeatedly(atLeast: minimum, expected: filteredCount) {
+                try TallyFigures.readLog(log, filter: filter)
+            }
+            report.record(
+                filtered, id: "read-type-filtered", label: "fig 3: read filtered by type (~1/10; matches/s)",
+                details: [
+                    ("log_events", .integer(head)), ("matches_per_pass", .integer(filteredCount)),
+                    ("page", .integer(1000)),
+                ])
+            progress(
+                "fig 3: \(grouped(whole.eventsPerSecond)) ev/s whole log, \(grouped(byStream.eventsPerSecond)) ev/s "
+                    + "by stream, \(grouped(filtered.eventsPerSecond)) ev/s filtered", since: began)
+
+            began = ContinuousClock.now
+            let subscription = try await TallyFigures.repeatedly(atLeast: minimum, expected: head) {
+                try await TallyFigures.catchUp(log, count: head)
+            }
+            report.record(
+                subscription, id: "subscribe-catch-up", label: "fig 4: subscription catching up from position 1",
+                details: [("log_events", .integer(head)), ("page", .integer(512))])
+            progress("fig 4: \(grouped(subscription.eventsPerSecond)) ev/s", since: began)
+        }
+    }
+
+    /// Opens a fresh log named `name`, warms it up, runs `body`, then closes and deletes the log.
+    private func withFreshLog<Result>(
+        _ name: String, _ body: (EventLog) async throws -> Result
+    ) async throws -> Result {
+        let log = try TallyFigures.openLog(at: scratch.child(name), mapSize: configuration.mapSize)
+        defer {
+            log.close()
+            scratch.remove(name)
+        }
+        try await TallyFigures.warmUp(log, with: workload.warmUp)
+        return try await body(log)
+    }
+
+    private func progress(_ message: String, since began: ContinuousClock.Instant) {
+        let seconds = String(format: "%.1f", (ContinuousClock.now - began).seconds)
+        standardError("[run \(run)/\(configuration.runs)] \(message) (\(seconds) s)\n")
+    }
+}
