@@ -172,6 +172,14 @@ package final class Environment: Sendable {
         }
     }
 
+    /// The bytes an unprivileged process may still write to the filesystem holding the environment,
+    /// or `nil` if the filesystem cannot be asked.
+    package var availableDiskBytes: Int? {
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { return nil }
+        return Int(stats.f_bavail) * Int(stats.f_frsize)
+    }
+
     /// Sets the size of the memory map; `0` adopts the size another process chose.
     ///
     /// Waits until no transaction of this process is active, as LMDB requires.

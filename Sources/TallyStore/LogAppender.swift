@@ -6,25 +6,37 @@ struct LogState: Sendable, Equatable {
     var head: UInt64 { frontier.size }
 }
 
-/// Applies one ``AppendRequest`` inside the writer's transaction: idempotency, conditions, then writes.
+/// What the checks decided for one append: answer from history, or write these events.
+enum AppendPlan {
+    /// Every event is already in the log, as appended before: answer with that receipt.
+    case replay(AppendReceipt)
+    /// Write `events`; `revisions` holds each of their streams' last revision (`nil`: no stream yet).
+    case write(events: [ProposedEvent], revisions: [StreamID: UInt64?])
+}
+
+/// Applies one ``AppendRequest`` inside the writer's transaction in two steps: ``plan(_:in:)``
+/// only reads (idempotency, expectations, the DCB condition), ``write(_:state:recordedAt:in:)``
+/// only writes.
 ///
-/// Every check happens before the first write, so a refused request changes nothing.
+/// Because every check comes before the first write, a refused append has written nothing and
+/// needs no transaction of its own; the writer can apply a whole batch in one transaction.
 struct LogAppender: Sendable {
     let reader: LogReader
     var schema: LogSchema { reader.schema }
 
-    /// Appends `request`, or returns the original receipt if it was already appended.
+    /// Checks `request` against the log as it stands in `txn`, writing nothing.
     ///
-    /// - Throws: ``EventLogError`` when a condition fails or an id conflicts; `LMDBError` from storage.
-    func append(
-        _ request: AppendRequest, state: inout LogState, recordedAt: Timestamp, in txn: borrowing WriteTransaction
-    ) throws -> AppendReceipt {
-        if let original = try originalReceipt(for: request, in: txn) { return original }
+    /// - Throws: ``EventLogError`` when an expectation or the condition fails or an id conflicts;
+    ///   `LMDBError` from storage.
+    func plan(_ request: AppendRequest, in txn: borrowing WriteTransaction) throws -> AppendPlan {
+        if let original = try originalReceipt(for: request, in: txn) { return .replay(original) }
+        var revisions: [StreamID: UInt64?] = [:]
         for (stream, expected) in request.expectations.sorted(by: { $0.key < $1.key }) {
             let actual = try reader.streamHead(stream, in: txn)?.revision
             guard expected.isSatisfied(by: actual) else {
                 throw EventLogError.wrongExpectedRevision(stream: stream, expected: expected, actual: actual)
             }
+            revisions[stream] = actual
         }
         if let condition = request.condition {
             for filter in condition.failIfEventsMatch.isEmpty ? [.all] : condition.failIfEventsMatch {
@@ -35,7 +47,10 @@ struct LogAppender: Sendable {
                 }
             }
         }
-        return try write(request.events, state: &state, recordedAt: recordedAt, in: txn)
+        for event in request.events where revisions[event.stream] == nil {
+            revisions[event.stream] = .some(try reader.streamHead(event.stream, in: txn)?.revision)
+        }
+        return .write(events: request.events, revisions: revisions)
     }
 
     /// If every event id of `request` is already in the log with the same content, the receipt
@@ -67,20 +82,22 @@ struct LogAppender: Sendable {
         return AppendReceipt(events: entries, streamRevisions: streamRevisions, checkpoint: checkpoint, isReplay: true)
     }
 
-    private func write(
-        _ events: [ProposedEvent], state: inout LogState, recordedAt: Timestamp, in txn: borrowing WriteTransaction
+    /// Writes planned events, their index entries and Merkle nodes, and returns the receipt.
+    ///
+    /// Throws only if storage fails, possibly after writing part of the events: the caller must
+    /// then abandon the whole transaction.
+    func write(
+        _ events: [ProposedEvent], revisions: [StreamID: UInt64?], state: inout LogState, recordedAt: Timestamp,
+        in txn: borrowing WriteTransaction
     ) throws -> AppendReceipt {
         var heads: [StreamID: StreamHead] = [:]
         var entries: [AppendReceipt.Entry] = []
         entries.reserveCapacity(events.count)
         for event in events {
             let position = state.head + 1
-            let revision: UInt64
-            if let previous = heads[event.stream] {
-                revision = previous.revision + 1
-            } else {
-                revision = try reader.streamHead(event.stream, in: txn).map { $0.revision + 1 } ?? 0
-            }
+            let previous: UInt64? =
+                if let head = heads[event.stream] { head.revision } else { revisions[event.stream] ?? nil }
+            let revision = previous.map { $0 + 1 } ?? 0
             let positionBytes = position.bigEndianBytes
             let record = EventRecord.encode(event, revision: revision, recordedAt: recordedAt)
             try txn.put(record, forKey: positionBytes, in: schema.events, flags: .append)
@@ -93,14 +110,11 @@ struct LogAppender: Sendable {
                 try txn.put(positionBytes, forKey: Array(tag.utf8), in: schema.tags, flags: .appendDuplicate)
             }
             try txn.put(
-                positionBytes, forKey: Array(event.stream.category.utf8), in: schema.categories, flags: .appendDuplicate
-            )
+                positionBytes, forKey: Array(event.stream.category.utf8), in: schema.categories,
+                flags: .appendDuplicate)
             let leaf = MerkleHash.leaf(
                 EventRecord.leafContent(position: position, event: event, revision: revision, recordedAt: recordedAt))
-            for node in state.frontier.append(leaf: leaf) {
-                try txn.put(
-                    node.hash, forKey: MerkleFrontier.nodeKey(level: node.level, index: node.index), in: schema.merkle)
-            }
+            try txn.put(state.frontier.append(leaf: leaf), forKey: positionBytes, in: schema.merkle, flags: .append)
             heads[event.stream] = StreamHead(stream: event.stream, revision: revision, position: position)
             entries.append(.init(id: event.id, stream: event.stream, revision: revision, position: position))
         }
@@ -116,7 +130,7 @@ struct LogAppender: Sendable {
 extension RecordedEvent {
     /// Whether this stored event carries exactly what `proposed` asks to append.
     func hasContent(of proposed: ProposedEvent) -> Bool {
-        stream == proposed.stream && type == proposed.type && tags == proposed.tags && data == proposed.data
-            && metadata == proposed.metadata
+        stream == proposed.stream && type == proposed.type && tags == proposed.tags
+            && data.elementsEqual(proposed.data) && metadata.elementsEqual(proposed.metadata)
     }
 }

@@ -45,17 +45,17 @@ struct MerkleFrontier: Sendable, Equatable {
     /// `(level, hash)` pairs; a subtree at level `l` covers `2^l` leaves.
     private(set) var subtrees: [(level: Int, hash: [UInt8])] = []
 
-    /// Appends a leaf and returns every complete node it finished, as `(level, index, hash)`,
-    /// leaf first. Storing these keeps every node needed for later roots and proofs.
-    mutating func append(leaf: [UInt8]) -> [(level: Int, index: UInt64, hash: [UInt8])] {
-        var finished = [(level: 0, index: size, hash: leaf)]
+    /// Appends a leaf and returns what to store under its position: the hashes of the leaf and
+    /// of every node it completed, lowest level first, 32 bytes each (see ``NodeLocation``).
+    mutating func append(leaf: [UInt8]) -> [UInt8] {
+        var finished = leaf
         subtrees.append((0, leaf))
         while subtrees.count >= 2, subtrees[subtrees.count - 1].level == subtrees[subtrees.count - 2].level {
             let right = subtrees.removeLast()
             let left = subtrees.removeLast()
             let parent = (level: left.level + 1, hash: MerkleHash.node(left.hash, right.hash))
             subtrees.append(parent)
-            finished.append((parent.level, size >> UInt64(parent.level), parent.hash))
+            finished += parent.hash
         }
         size += 1
         return finished
@@ -81,9 +81,12 @@ struct MerkleFrontier: Sendable, Equatable {
         self.size = size
         var start: UInt64 = 0
         for level in stride(from: 63, through: 0, by: -1) where size & (1 << UInt64(level)) != 0 {
-            let index = start >> UInt64(level)
-            guard let hash = try txn.value(forKey: MerkleFrontier.nodeKey(level: level, index: index), in: nodes) else {
-                throw EventLogError.corrupted("missing Merkle node at level \(level), index \(index)")
+            let location = NodeLocation(level: level, index: start >> UInt64(level))
+            let hash = try txn.withValue(forKey: location.position.bigEndianBytes, in: nodes) { stored in
+                stored.count >= location.offset + 32 ? Array(stored[location.offset..<location.offset + 32]) : nil
+            }
+            guard let hash = hash ?? nil else {
+                throw EventLogError.corrupted("missing Merkle node at level \(level), index \(location.index)")
             }
             subtrees.append((level, hash))
             start += 1 << UInt64(level)
@@ -92,8 +95,19 @@ struct MerkleFrontier: Sendable, Equatable {
 
     init() {}
 
-    /// The key of a stored node: its level (1 byte) then its index within the level (8 bytes, big-endian).
-    static func nodeKey(level: Int, index: UInt64) -> [UInt8] {
-        [UInt8(level)] + index.bigEndianBytes
-    }
+}
+
+/// Where a Merkle node is stored: under the position of the leaf that completed it.
+///
+/// The node at `level` and `index` (covering leaves `index·2^level ..< (index+1)·2^level`) is
+/// finished by its last leaf, at position `(index+1)·2^level`; that position's entry holds the
+/// leaf hash and then each node the leaf finished, one level up at a time.
+struct NodeLocation: Equatable {
+    let level: Int
+    let index: UInt64
+
+    /// The position whose entry in `merkle` holds this node.
+    var position: UInt64 { (index + 1) << UInt64(level) }
+    /// Where in that entry its 32 bytes start.
+    var offset: Int { level * 32 }
 }

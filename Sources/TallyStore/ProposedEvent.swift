@@ -25,7 +25,7 @@ package struct ProposedEvent: Sendable, Equatable {
     /// Validates every part of an event.
     ///
     /// - Parameters:
-    ///   - id: The client's id for the event; a random one if `nil`.
+    ///   - id: The client's id for the event; a new time-ordered (version 7) one if `nil`.
     ///   - metadata: A JSON object; `{}` if empty.
     /// - Throws: ``EventValidationError`` naming the first field that breaks a rule.
     package init(
@@ -52,7 +52,7 @@ package struct ProposedEvent: Sendable, Equatable {
             throw EventValidationError(.metadata, .notAnObject)
         }
         self.stream = stream
-        self.id = id ?? UUID()
+        self.id = id ?? UUID.version7()
         self.type = type
         self.tags = uniqueTags
         self.data = data

@@ -34,10 +34,10 @@ package struct RecordedEvent: Sendable, Equatable {
     package var type: String { text(layout.type) }
     /// The event's tags, in the order given.
     package var tags: [String] { layout.tags.map(text) }
-    /// The payload, byte for byte as appended.
-    package var data: [UInt8] { Array(record[layout.data]) }
-    /// The metadata object, byte for byte as appended.
-    package var metadata: [UInt8] { Array(record[layout.metadata]) }
+    /// The payload, byte for byte as appended (a view into the stored record, not a copy).
+    package var data: ArraySlice<UInt8> { record[layout.data] }
+    /// The metadata object, byte for byte as appended (a view into the stored record, not a copy).
+    package var metadata: ArraySlice<UInt8> { record[layout.metadata] }
 
     private func text(_ range: Range<Int>) -> String { String(decoding: record[range], as: UTF8.self) }
 

@@ -38,8 +38,8 @@ struct AppendTests {
             #expect(stored.stream == proposed.stream)
             #expect(stored.type == "deposited")
             #expect(stored.tags == ["currency:EUR", "owner:ada"])
-            #expect(stored.data == Array(data.utf8))
-            #expect(stored.metadata == Array(#"{"actor":"ada"}"#.utf8))
+            #expect(Array(stored.data) == Array(data.utf8))
+            #expect(Array(stored.metadata) == Array(#"{"actor":"ada"}"#.utf8))
             #expect(stored.recordedAt >= before && stored.recordedAt <= Timestamp.now)
             #expect(try log.event(at: 2) == nil)
         }

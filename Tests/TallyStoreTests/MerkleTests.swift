@@ -29,10 +29,25 @@ struct MerkleTests {
         }
     }
 
-    @Test func eachLeafFinishesOneNodePerTrailingOneBitOfItsIndex() {
+    @Test func eachLeafStoresItselfAndEveryNodeItCompletesWhereNodeLocationFindsThem() {
         var frontier = MerkleFrontier()
-        let counts = (0..<8).map { index in frontier.append(leaf: MerkleHash.leaf([UInt8(index)])).count }
-        #expect(counts == [1, 2, 1, 3, 1, 2, 1, 4])
+        var leaves: [[UInt8]] = []
+        var stored: [UInt64: [UInt8]] = [:]  // position → what the log stores in `merkle`
+        for index in 0..<37 {
+            let leaf = MerkleHash.leaf([UInt8(index)])
+            leaves.append(leaf)
+            stored[UInt64(index + 1)] = frontier.append(leaf: leaf)
+        }
+        // Leaf i completes one node per trailing one bit of i: 32 bytes for the leaf, 32 per node.
+        #expect((1...8).map { stored[UInt64($0)]!.count / 32 } == [1, 2, 1, 3, 1, 2, 1, 4])
+        for level in 0...5 {
+            for index in 0..<(leaves.count >> level) {
+                let location = NodeLocation(level: level, index: UInt64(index))
+                let bytes = stored[location.position]!
+                let node = Array(bytes[location.offset..<location.offset + 32])
+                #expect(node == referenceRoot(leaves[(index << level)..<((index + 1) << level)]), "level \(level), index \(index)")
+            }
+        }
     }
 
     @Test func receiptsAndTreeHeadsCarryTheRootOfEveryLeafSoFarAndHistoricRootsStayReadable() async throws {

@@ -65,7 +65,7 @@ struct StorageFaultTests {
         defer { log.close() }
         let events = try log.allEvents()
         #expect(events.count == acknowledged.count + 1)
-        #expect(events.allSatisfy { $0.data == Array(payload.utf8) })
+        #expect(events.allSatisfy { Array($0.data) == Array(payload.utf8) })
         #expect(try log.treeHead() == resumed.checkpoint)
     }
 }
