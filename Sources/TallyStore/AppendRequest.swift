@@ -131,7 +131,9 @@ package struct AppendReceipt: Sendable, Equatable {
     package let events: [Entry]
     /// Each touched stream's revision after the append.
     package let streamRevisions: [StreamID: UInt64]
-    /// The Merkle tree right after this append: its size (the last position) and root.
+    /// A Merkle tree head that includes these events: for a new append, the tree right after the
+    /// group commit that made it durable (its size may exceed this append's last position); for a
+    /// replay, the tree at the append's last position.
     package let checkpoint: TreeHead
     /// Whether this receipt is the original answer to an earlier identical append (nothing was written now).
     package let isReplay: Bool

@@ -101,6 +101,17 @@ package final class EventLog: Sendable {
         try environment.read { [reader] txn in try reader.treeHead(size: try reader.head(in: txn), in: txn) }
     }
 
+    /// The Merkle tree head over the first `size` events, as it was when the log had `size` events.
+    ///
+    /// - Throws: ``EventLogError/treeTooSmall(size:requested:)`` if `size` is beyond the head.
+    package func treeHead(size: UInt64) throws -> TreeHead {
+        try environment.read { [reader] txn in
+            let head = try reader.head(in: txn)
+            guard size <= head else { throw EventLogError.treeTooSmall(size: head, requested: size) }
+            return try reader.treeHead(size: size, in: txn)
+        }
+    }
+
     /// The event at `position`, or `nil` if there is none.
     package func event(at position: UInt64) throws -> RecordedEvent? {
         try environment.read { [reader] txn in try reader.event(at: position, in: txn) }

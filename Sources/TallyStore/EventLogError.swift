@@ -9,6 +9,8 @@ package enum EventLogError: Error, Equatable, Sendable {
     /// An event id already in the log arrived with different content, or only some of an
     /// append's ids were already in the log.
     case idempotencyConflict(id: UUID)
+    /// A tree of `requested` leaves was asked for, but the log holds only `size` events.
+    case treeTooSmall(size: UInt64, requested: UInt64)
     /// The stream has no events.
     case streamNotFound(StreamID)
     /// The write queue stayed full past the caller's deadline; retry later.

@@ -36,8 +36,8 @@ enum EventRecord {
         var writer = ByteWriter(capacity: 128)
         writer.write(position)
         writeHeader(into: &writer, event, revision: revision, recordedAt: recordedAt)
-        writer.write(SHA256.hash(data: event.data))
-        writer.write(SHA256.hash(data: event.metadata))
+        writer.write(digest: SHA256.hash(data: event.data))
+        writer.write(digest: SHA256.hash(data: event.metadata))
         return writer.bytes
     }
 
@@ -46,8 +46,8 @@ enum EventRecord {
         var writer = ByteWriter(capacity: 128)
         writer.write(event.position)
         writer.write(event.record[..<event.layout.headerEnd])
-        writer.write(SHA256.hash(data: event.data))
-        writer.write(SHA256.hash(data: event.metadata))
+        writer.write(digest: SHA256.hash(data: event.data))
+        writer.write(digest: SHA256.hash(data: event.metadata))
         return writer.bytes
     }
 
@@ -111,5 +111,12 @@ extension UUID {
         var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.prefix(16))) }
         self.init(uuid: value)
+    }
+}
+
+extension ByteWriter {
+    /// Appends a digest's bytes in one copy (iterating a `Digest` byte by byte is slow).
+    mutating func write(digest: SHA256Digest) {
+        digest.withUnsafeBytes { write(UnsafeRawBufferPointer($0)) }
     }
 }

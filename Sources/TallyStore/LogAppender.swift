@@ -6,6 +6,17 @@ struct LogState: Sendable, Equatable {
     var head: UInt64 { frontier.size }
 }
 
+/// Where one append's events went, before its batch commits.
+struct AppendedEvents {
+    let events: [AppendReceipt.Entry]
+    let streamRevisions: [StreamID: UInt64]
+
+    /// The receipt, once the batch holding these events has committed with tree head `checkpoint`.
+    func receipt(checkpoint: TreeHead) -> AppendReceipt {
+        AppendReceipt(events: events, streamRevisions: streamRevisions, checkpoint: checkpoint, isReplay: false)
+    }
+}
+
 /// What the checks decided for one append: answer from history, or write these events.
 enum AppendPlan {
     /// Every event is already in the log, as appended before: answer with that receipt.
@@ -82,14 +93,15 @@ struct LogAppender: Sendable {
         return AppendReceipt(events: entries, streamRevisions: streamRevisions, checkpoint: checkpoint, isReplay: true)
     }
 
-    /// Writes planned events, their index entries and Merkle nodes, and returns the receipt.
+    /// Writes planned events, their index entries and Merkle leaves and nodes, and returns where
+    /// they went. The receipt's tree head is the batch's, known only once every append is written.
     ///
     /// Throws only if storage fails, possibly after writing part of the events: the caller must
     /// then abandon the whole transaction.
     func write(
         _ events: [ProposedEvent], revisions: [StreamID: UInt64?], state: inout LogState, recordedAt: Timestamp,
         in txn: borrowing WriteTransaction
-    ) throws -> AppendReceipt {
+    ) throws -> AppendedEvents {
         var heads: [StreamID: StreamHead] = [:]
         var entries: [AppendReceipt.Entry] = []
         entries.reserveCapacity(events.count)
@@ -121,9 +133,7 @@ struct LogAppender: Sendable {
         for (stream, head) in heads {
             try txn.put(head.stored, forKey: Array(stream.rawValue.utf8), in: schema.streamHeads)
         }
-        return AppendReceipt(
-            events: entries, streamRevisions: heads.mapValues(\.revision), checkpoint: state.frontier.head,
-            isReplay: false)
+        return AppendedEvents(events: entries, streamRevisions: heads.mapValues(\.revision))
     }
 }
 

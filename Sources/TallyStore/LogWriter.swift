@@ -144,7 +144,7 @@ final class LogWriter: Sendable {
                 // Its writes are in the transaction that was just abandoned: answer it alone,
                 // and redo the batch without it.
                 failure.pending.outcome = .failure(failure.error)
-                failure.pending.finish()
+                failure.pending.finish(checkpoint: nil)
                 batch.removeAll { $0 === failure.pending }
                 if batch.isEmpty { return committed }
                 continue
@@ -160,7 +160,8 @@ final class LogWriter: Sendable {
                 return committed
             }
             notifier.publish(state.head)
-            for pending in batch { pending.finish() }
+            let checkpoint = state.frontier.head  // one root per batch, shared by its receipts
+            for pending in batch { pending.finish(checkpoint: checkpoint) }
             return state
         }
     }
@@ -184,11 +185,13 @@ final class LogWriter: Sendable {
         }
         switch plan {
         case .replay(let receipt):
-            pending.outcome = .success(receipt)
+            pending.outcome = .success(.replayed(receipt))
         case .write(let events, let revisions):
             do {
                 pending.outcome = .success(
-                    try appender.write(events, revisions: revisions, state: &state, recordedAt: recordedAt, in: txn))
+                    .appended(
+                        try appender.write(events, revisions: revisions, state: &state, recordedAt: recordedAt, in: txn)
+                    ))
             } catch let error as LMDBError where error.endsTheBatch {
                 throw error
             } catch {
@@ -237,7 +240,7 @@ final class LogWriter: Sendable {
     private func fail(_ batch: [PendingAppend], with error: any Error) {
         for pending in batch {
             pending.outcome = .failure(error)
-            pending.finish()
+            pending.finish(checkpoint: nil)
         }
     }
 }
@@ -251,19 +254,38 @@ private struct PartialWrite: Error {
 /// One queued append and the caller waiting for it.
 final class PendingAppend: @unchecked Sendable {
     // `@unchecked`: `outcome` is written and read only on the writer thread, and
-    // the continuation is resumed exactly once, by `finish()`, also on that thread.
+    // the continuation is resumed exactly once, by `finish(checkpoint:)`, also on that thread.
     let request: AppendRequest
     private let continuation: CheckedContinuation<AppendReceipt, any Error>
-    var outcome: Result<AppendReceipt, any Error>?
+    var outcome: Result<Outcome, any Error>?
+
+    /// What applying the append produced, before the batch commits.
+    enum Outcome {
+        /// Written now; the receipt needs the batch's tree head.
+        case appended(AppendedEvents)
+        /// Already in the log: the receipt of the earlier append.
+        case replayed(AppendReceipt)
+    }
 
     init(request: AppendRequest, continuation: CheckedContinuation<AppendReceipt, any Error>) {
         self.request = request
         self.continuation = continuation
     }
 
-    /// Answers the caller with the recorded outcome.
-    func finish() {
-        continuation.resume(with: outcome ?? .failure(EventLogError.corrupted("append finished without an outcome")))
+    /// Answers the caller with the recorded outcome; `checkpoint` is the tree head its batch
+    /// committed, or `nil` if the batch did not commit.
+    func finish(checkpoint: TreeHead?) {
+        switch outcome {
+        case .success(.appended(let appended)):
+            if let checkpoint {
+                continuation.resume(returning: appended.receipt(checkpoint: checkpoint))
+            } else {
+                continuation.resume(throwing: EventLogError.corrupted("an append was answered before its commit"))
+            }
+        case .success(.replayed(let receipt)): continuation.resume(returning: receipt)
+        case .failure(let error): continuation.resume(throwing: error)
+        case nil: continuation.resume(throwing: EventLogError.corrupted("append finished without an outcome"))
+        }
     }
 }
 

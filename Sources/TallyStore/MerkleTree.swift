@@ -18,14 +18,14 @@ package struct TreeHead: Sendable, Equatable, Hashable {
 /// RFC 6962 (§2.1) hashing: leaves and interior nodes are domain-separated by a prefix byte.
 package enum MerkleHash {
     /// The root of the empty tree: SHA-256 of no bytes.
-    package static let empty: [UInt8] = Array(SHA256.hash(data: [UInt8]()))
+    package static let empty: [UInt8] = SHA256.hash(data: [UInt8]()).withUnsafeBytes { Array($0) }
 
     /// `SHA-256(0x00 ‖ content)`.
     package static func leaf(_ content: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: [0x00])
         hasher.update(data: content)
-        return Array(hasher.finalize())
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// `SHA-256(0x01 ‖ left ‖ right)`.
@@ -34,7 +34,7 @@ package enum MerkleHash {
         hasher.update(data: [0x01])
         hasher.update(data: left)
         hasher.update(data: right)
-        return Array(hasher.finalize())
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 }
 

@@ -8,12 +8,12 @@ extension UUID {
     /// random page for every event as random (version 4) ids would.
     static func version7(at time: Date = Date()) -> UUID {
         let milliseconds = UInt64(max(0, time.timeIntervalSince1970 * 1000))
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> UInt64(8 * (5 - index))) }
-        for index in 6..<16 { bytes[index] = generator.next() }
-        bytes[6] = 0x70 | (bytes[6] & 0x0F)  // version 7
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)  // RFC 9562 variant
-        return bytes.withUnsafeBytes { UUID(bytes: $0) }
+        var bytes = UUID().uuid  // 122 random bits from one call into the system's generator
+        withUnsafeMutableBytes(of: &bytes) { raw in
+            for index in 0..<6 { raw[index] = UInt8(truncatingIfNeeded: milliseconds >> UInt64(8 * (5 - index))) }
+            raw[6] = 0x70 | (raw[6] & 0x0F)  // version 7
+            raw[8] = 0x80 | (raw[8] & 0x3F)  // RFC 9562 variant
+        }
+        return UUID(uuid: bytes)
     }
 }

@@ -64,8 +64,12 @@ struct ConcurrencyTests {
                 #expect(
                     streamEvents.map { String(decoding: $0.data, as: UTF8.self) } == (0..<5).map { #"{"i":\#($0)}"# })
             }
-            // Every acknowledged receipt's checkpoint is a prefix of the final tree.
-            #expect(Set(receipts.map(\.checkpoint.size)).count == 64)
+            // Every receipt's tree head covers its events and is a prefix of the final tree.
+            for receipt in receipts {
+                #expect(receipt.checkpoint.size >= receipt.events[0].position)
+                #expect(try log.treeHead(size: receipt.checkpoint.size) == receipt.checkpoint)
+            }
+            #expect(throws: EventLogError.treeTooSmall(size: 320, requested: 321)) { try log.treeHead(size: 321) }
         }
     }
 

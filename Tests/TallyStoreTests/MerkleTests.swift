@@ -45,7 +45,9 @@ struct MerkleTests {
                 let location = NodeLocation(level: level, index: UInt64(index))
                 let bytes = stored[location.position]!
                 let node = Array(bytes[location.offset..<location.offset + 32])
-                #expect(node == referenceRoot(leaves[(index << level)..<((index + 1) << level)]), "level \(level), index \(index)")
+                #expect(
+                    node == referenceRoot(leaves[(index << level)..<((index + 1) << level)]),
+                    "level \(level), index \(index)")
             }
         }
     }

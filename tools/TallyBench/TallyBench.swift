@@ -141,6 +141,15 @@ struct Benchmark {
             try AppendRequest(
                 events: Array(workload.events[$0..<min($0 + configuration.eventsPerRequest, workload.events.count)]))
         }
+        // The same events grouped by stream: each append writes 100 events to one stream.
+        let streamBatchRequests = try Dictionary(grouping: workload.events, by: \.stream).values
+            .flatMap { events in
+                stride(from: 0, to: events.count, by: configuration.eventsPerRequest).map {
+                    Array(events[$0..<min($0 + configuration.eventsPerRequest, events.count)])
+                }
+            }
+            .sorted { $0[0].stream < $1[0].stream }
+            .map { try AppendRequest(events: $0) }
         let filteredCount = workload.events.count { $0.type == Workload.filteredType }
         standardError(
             "tally-bench: built \(grouped(Double(workload.events.count))) events in "
@@ -159,6 +168,7 @@ struct Benchmark {
             }
             try await context.measureBatchedAppendsAndReads(
                 batchRequests, filteredCount: filteredCount, into: &report)
+            try await context.measureStreamBatches(streamBatchRequests, into: &report)
             try context.measureRaw(into: &report, phase: "after")
         }
         addRatiosAndTargets(to: &report)
@@ -179,7 +189,8 @@ struct Benchmark {
             p50/p99 per append.
             Figure 2: \(configuration.batchAppenders) concurrent appenders, each append one AppendRequest of \
             \(configuration.eventsPerRequest) events (over \(configuration.eventsPerRequest) streams); \
-            p50/p99 per request. Its log is then read by figures 3 and 4.
+            p50/p99 per request. Its log is then read by figures 3 and 4. Figure 2b: the same events grouped \
+            by stream, so each append writes \(configuration.eventsPerRequest) events to one stream.
             Figure 3: reads in pages, touching each event's data and type; the stream figure reads every stream \
             in turn through readStream (pages of 100); the filtered figure selects type \
             "\(Workload.filteredType)" (~1/10 of events).
@@ -229,6 +240,13 @@ struct Benchmark {
             label: "fig 2, 100-event appends, ev/s / raw 100 ev/commit ev/s",
             runs: runs
         ) { batched[$0].eventsPerSecond / raw100[$0] }
+
+        let streamBatched = report.samples("append-batch-100-one-stream")
+        report.addRatio(
+            id: "append-batch-100-one-stream/raw-lmdb-100-per-commit",
+            label: "fig 2b, 100-event appends to one stream, ev/s / raw 100 ev/commit ev/s",
+            runs: runs
+        ) { streamBatched[$0].eventsPerSecond / raw100[$0] }
 
         let ratios = Dictionary(uniqueKeysWithValues: report.ratios.map { ($0.id, $0.values) })
         let single256 = ratios["append-single-256/raw-lmdb-100-per-commit"] ?? [.nan]
@@ -292,6 +310,27 @@ struct RunContext {
             sample, id: "append-single-\(appenders)", label: "fig 1: single-event appends, \(appenders) appender(s)",
             details: [("appenders", .integer(appenders)), ("events_per_append", .integer(1))])
         progress("fig 1, \(appenders) appender(s): \(grouped(sample.eventsPerSecond)) ev/s", since: began)
+    }
+
+    /// Figure 2b: appends of 100 events to one stream each, into a fresh log.
+    func measureStreamBatches(_ requests: [AppendRequest], into report: inout Report) async throws {
+        let began = ContinuousClock.now
+        try await withFreshLog("append-stream-batch") { log in
+            var sample = try await TallyFigures.append(
+                requests, to: log, appenders: configuration.batchAppenders, budget: .seconds(86_400))
+            sample.eventsPerCommit = try TallyFigures.eventsPerCommit(
+                in: log, from: UInt64(configuration.warmUpEvents + 1))
+            report.record(
+                sample, id: "append-batch-100-one-stream",
+                label:
+                    "fig 2b: \(configuration.eventsPerRequest)-event appends to one stream, "
+                    + "\(configuration.batchAppenders) appenders",
+                details: [
+                    ("appenders", .integer(configuration.batchAppenders)),
+                    ("events_per_append", .integer(configuration.eventsPerRequest)),
+                ])
+            progress("fig 2b: \(grouped(sample.eventsPerSecond)) ev/s", since: began)
+        }
     }
 
     /// Figure 2 into a fresh log, then figures 3 and 4 reading that log.
