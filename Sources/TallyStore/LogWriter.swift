@@ -123,7 +123,7 @@ final class LogWriter: Sendable {
             }
             guard let taken else { return nil }
             if !taken.isEmpty { return taken }
-            wakeUp.wait()
+            if wakeUp.wait(timeout: .now() + Self.idleReaderCheckInterval) == .timedOut { clearStaleReaders() }
         }
     }
 
@@ -197,6 +197,20 @@ final class LogWriter: Sendable {
             } catch {
                 throw PartialWrite(pending: pending, error: error)
             }
+        }
+    }
+
+    /// How long the writer waits idle before it clears reader slots of dead processes.
+    private static let idleReaderCheckInterval = DispatchTimeInterval.seconds(60)
+
+    /// Frees reader slots left by processes that died inside a read transaction
+    /// (`mdb_reader_check`), so they cannot pin old pages or fill the reader table.
+    private func clearStaleReaders() {
+        do {
+            let cleared = try environment.clearStaleReaders()
+            if cleared > 0 { logger.notice("Cleared stale LMDB readers", metadata: ["readers.cleared": "\(cleared)"]) }
+        } catch {
+            logger.warning("mdb_reader_check failed", metadata: ["error": "\(error)"])
         }
     }
 
