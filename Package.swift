@@ -23,6 +23,8 @@ let package = Package(
 
         // Layers, lowest first. Each depends only on layers above it in this list.
         .target(name: "TallyLMDB", dependencies: ["CTallyLMDB"], swiftSettings: strict),
+        .target(name: "TallyCore", swiftSettings: strict),
+        .target(name: "Ledger", dependencies: ["TallyCore"], swiftSettings: strict),
         .target(
             name: "TallyStore",
             dependencies: [
@@ -47,6 +49,7 @@ let package = Package(
             path: "tools/TallyBench",
             swiftSettings: strict),
 
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TallyCore"], swiftSettings: strict),
         .testTarget(name: "TallyLMDBTests", dependencies: ["TallyLMDB"], swiftSettings: strict),
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyLMDB"], swiftSettings: strict),
         .testTarget(

@@ -1,0 +1,130 @@
+package import TallyCore
+
+extension Ledger {
+    /// What happened to an account. These cases, their type names and their payloads' JSON
+    /// members are the stored format: rename nothing; add cases instead.
+    package enum Event: Sendable, Equatable {
+        /// An account was opened.
+        case accountOpened(AccountOpened)
+        /// Money came into an account.
+        case deposited(Movement)
+        /// Money left an account.
+        case withdrawn(Movement)
+        /// An account paid out one side of a transfer.
+        case transferDebited(TransferLeg)
+        /// An account received one side of a transfer.
+        case transferCredited(TransferLeg)
+        /// An account was frozen.
+        case accountFrozen(AccountReference)
+        /// A frozen account was released.
+        case accountUnfrozen(AccountReference)
+        /// An account was closed.
+        case accountClosed(AccountReference)
+    }
+
+    /// The payload of ``Event/accountOpened(_:)``.
+    package struct AccountOpened: Codable, Sendable, Equatable {
+        package let account: String
+        package let owner: String
+        package let currency: String
+        package let overdraftLimit: Int64
+
+        package init(account: String, owner: String, currency: String, overdraftLimit: Int64) {
+            self.account = account
+            self.owner = owner
+            self.currency = currency
+            self.overdraftLimit = overdraftLimit
+        }
+    }
+
+    /// The payload of ``Event/deposited(_:)`` and ``Event/withdrawn(_:)``: money in or out of one account.
+    package struct Movement: Codable, Sendable, Equatable {
+        package let account: String
+        package let amount: Int64
+
+        package init(account: String, amount: Int64) {
+            self.account = account
+            self.amount = amount
+        }
+    }
+
+    /// One side of a transfer: `account` is debited or credited, `counterparty` is the other side.
+    package struct TransferLeg: Codable, Sendable, Equatable {
+        package let account: String
+        package let counterparty: String
+        package let amount: Int64
+
+        package init(account: String, counterparty: String, amount: Int64) {
+            self.account = account
+            self.counterparty = counterparty
+            self.amount = amount
+        }
+    }
+
+    /// The payload of events that only name their account.
+    package struct AccountReference: Codable, Sendable, Equatable {
+        package let account: String
+
+        package init(account: String) { self.account = account }
+    }
+}
+
+extension Ledger.Event {
+    /// Every stored event type name, in declaration order.
+    package static let typeNames = [
+        "accountOpened", "deposited", "withdrawn", "transferDebited", "transferCredited", "accountFrozen",
+        "accountUnfrozen", "accountClosed",
+    ]
+
+    /// The stored type name of this event.
+    package var type: String {
+        switch self {
+        case .accountOpened: "accountOpened"
+        case .deposited: "deposited"
+        case .withdrawn: "withdrawn"
+        case .transferDebited: "transferDebited"
+        case .transferCredited: "transferCredited"
+        case .accountFrozen: "accountFrozen"
+        case .accountUnfrozen: "accountUnfrozen"
+        case .accountClosed: "accountClosed"
+        }
+    }
+
+    /// The account (and so the stream) the event belongs to.
+    package var account: String {
+        switch self {
+        case .accountOpened(let payload): payload.account
+        case .deposited(let payload), .withdrawn(let payload): payload.account
+        case .transferDebited(let payload), .transferCredited(let payload): payload.account
+        case .accountFrozen(let payload), .accountUnfrozen(let payload), .accountClosed(let payload):
+            payload.account
+        }
+    }
+
+    /// The event's payload, to be encoded as its stored data.
+    package var payload: any Encodable & Sendable {
+        switch self {
+        case .accountOpened(let payload): payload
+        case .deposited(let payload), .withdrawn(let payload): payload
+        case .transferDebited(let payload), .transferCredited(let payload): payload
+        case .accountFrozen(let payload), .accountUnfrozen(let payload), .accountClosed(let payload): payload
+        }
+    }
+
+    /// Rebuilds an event from its stored type name and payload; `nil` for a type the ledger does not know.
+    ///
+    /// - Throws: whatever `decoder` throws when the payload does not match the type.
+    package init?(type: String, payload decoder: some PayloadDecoder) throws {
+        switch type {
+        case "accountOpened": self = .accountOpened(try decoder.decode(Ledger.AccountOpened.self))
+        case "deposited": self = .deposited(try decoder.decode(Ledger.Movement.self))
+        case "withdrawn": self = .withdrawn(try decoder.decode(Ledger.Movement.self))
+        case "transferDebited": self = .transferDebited(try decoder.decode(Ledger.TransferLeg.self))
+        case "transferCredited": self = .transferCredited(try decoder.decode(Ledger.TransferLeg.self))
+        case "accountFrozen": self = .accountFrozen(try decoder.decode(Ledger.AccountReference.self))
+        case "accountUnfrozen": self = .accountUnfrozen(try decoder.decode(Ledger.AccountReference.self))
+        case "accountClosed": self = .accountClosed(try decoder.decode(Ledger.AccountReference.self))
+        default: return nil
+        }
+    }
+}
