@@ -33,6 +33,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "LedgerProjection",
+            dependencies: [
+                "Ledger", "TallyCore", "TallyStore", "TallyLMDB", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Projections/Ledger",
+            swiftSettings: strict),
         .executableTarget(
             name: "TallyCLI",
             dependencies: [
@@ -50,6 +57,10 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TallyCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ProjectionTests",
+            dependencies: ["LedgerProjection", "Ledger", "TallyCore", "TallyStore", "TallyLMDB"],
+            swiftSettings: strict),
         .testTarget(name: "TallyLMDBTests", dependencies: ["TallyLMDB"], swiftSettings: strict),
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyLMDB"], swiftSettings: strict),
         .testTarget(

@@ -8,7 +8,7 @@ import TallyCore
 /// events atomically.
 package enum Ledger: Decider {
     /// What a caller asks the ledger to do. Amounts are in minor units (cents for EUR).
-    package enum Command: Sendable, Equatable {
+    package enum Command: Sendable, Equatable, Codable {
         /// Opens account `id` in an ISO 4217 `currency`, allowed `overdraftLimit` below zero.
         case openAccount(id: String, owner: String, currency: String, overdraftLimit: Int64)
         /// Puts `amount` into `account`.

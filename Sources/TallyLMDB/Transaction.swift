@@ -105,6 +105,11 @@ extension WriteTransaction {
         return true
     }
 
+    /// Deletes `database` and everything in it; its handle must not be used afterwards.
+    package func drop(_ database: Database) throws(LMDBError) {
+        try check(mdb_drop(pointer, database.handle, 1), "mdb_drop")
+    }
+
     /// Runs `body` in a child transaction: its writes join this transaction if it returns,
     /// and vanish alone if it throws, leaving this transaction as it was.
     package func nested<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {

@@ -138,6 +138,9 @@ package struct AppendReceipt: Sendable, Equatable {
     /// Whether this receipt is the original answer to an earlier identical append (nothing was written now).
     package let isReplay: Bool
 
-    /// The positions the events occupy.
-    package var positions: ClosedRange<UInt64> { events.first!.position...events.last!.position }
+    /// The positions the events occupy; `nil` for a command that changed nothing.
+    package var positions: ClosedRange<UInt64>? {
+        guard let first = events.first, let last = events.last else { return nil }
+        return first.position...last.position
+    }
 }

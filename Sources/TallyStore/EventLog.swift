@@ -39,13 +39,14 @@ package final class EventLog: Sendable {
     let reader: LogReader
     private let writer: LogWriter
     private let notifier: CommitNotifier
+    private let inline: InlineProjections
 
     /// Opens the log in `path`, creating the directory and an empty log if needed.
     ///
     /// - Throws: ``EventLogError/unsupportedFormat(version:)`` if a newer Tally wrote the log;
     ///   ``EventLogError/corrupted(_:)`` if its Merkle nodes are missing; `LMDBError` from LMDB.
     package init(
-        path: String, options: Options = .init(),
+        path: String, options: Options = .init(), inlineProjectors: [any Projector] = [],
         logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         environment = try Environment(path: path, options: options.environment)
@@ -56,9 +57,10 @@ package final class EventLog: Sendable {
             let head = try reader.head(in: txn)
             return LogState(frontier: try MerkleFrontier(size: head, in: txn, nodes: schema.merkle))
         }
+        inline = try InlineProjections(projectors: inlineProjectors, environment: environment, reader: reader)
         notifier = CommitNotifier(head: state.head)
         writer = LogWriter(
-            environment: environment, appender: LogAppender(reader: reader), notifier: notifier,
+            environment: environment, appender: LogAppender(reader: reader), inline: inline, notifier: notifier,
             limits: .init(
                 maxQueuedAppends: options.maxQueuedAppends, maxBatchAppends: options.maxBatchAppends,
                 maxBatchBytes: options.maxBatchBytes, enqueueTimeout: options.enqueueTimeout,
@@ -93,7 +95,40 @@ package final class EventLog: Sendable {
     ///   overloaded or storage is full; nothing of a failed append is written.
     @discardableResult
     package func append(_ request: AppendRequest) async throws -> AppendReceipt {
-        try await writer.submit(request)
+        try await writer.submit(.append(request))
+    }
+
+    /// Runs `command` in the writer: it decides against the current state, and what it decides is
+    /// appended atomically. Returns after the commit is durable.
+    ///
+    /// - Returns: The receipt; no events if the command changed nothing; the first run's receipt
+    ///   if a command with the same id ran before.
+    /// - Throws: the command's rejection; ``EventLogError/idempotencyConflict(id:)`` if its id ran
+    ///   with a different fingerprint; otherwise as ``append(_:)``.
+    @discardableResult
+    package func execute(_ command: some CommandHandler) async throws -> AppendReceipt {
+        try await writer.submit(.command(command))
+    }
+
+    /// The table of the inline projector named `name`, for its queries (and its commands' decisions).
+    package func inlineTable(named name: String) -> ProjectionTable? {
+        inline.table(named: name)
+    }
+
+    /// The status of every inline projection.
+    package func projectionStatuses() throws -> [ProjectionStatus] {
+        try environment.read { [reader, inline] txn in try inline.statuses(head: try reader.head(in: txn), in: txn) }
+    }
+
+    /// The events the projector named `name` could not apply, oldest first.
+    package func deadLetters(of name: String) throws -> [DeadLetter] {
+        try environment.read { [inline] txn in try inline.deadLetterRecords(of: name, in: txn) }
+    }
+
+    /// Runs `body` against one consistent snapshot of the log and its read models, with the
+    /// position of the last event that snapshot holds: what a query's answer reflects.
+    package func snapshot<R>(_ body: (borrowing ReadTransaction, UInt64) throws -> R) throws -> R {
+        try environment.read { [reader] txn in try body(txn, try reader.head(in: txn)) }
     }
 
     /// The last position and the Merkle tree head over every committed event.

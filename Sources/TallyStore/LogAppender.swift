@@ -1,3 +1,4 @@
+import Foundation
 import TallyLMDB
 
 /// The writer's in-memory view of the committed log: the Merkle frontier (whose size is the head).
@@ -10,6 +11,8 @@ struct LogState: Sendable, Equatable {
 struct AppendedEvents {
     let events: [AppendReceipt.Entry]
     let streamRevisions: [StreamID: UInt64]
+    /// The events as stored, kept only when inline projectors will apply them.
+    var recorded: [RecordedEvent] = []
 
     /// The receipt, once the batch holding these events has committed with tree head `checkpoint`.
     func receipt(checkpoint: TreeHead) -> AppendReceipt {
@@ -64,6 +67,46 @@ struct LogAppender: Sendable {
         return .write(events: request.events, revisions: revisions)
     }
 
+    /// The receipt of the command `id` if it ran before with the same fingerprint; `nil` if it never ran.
+    ///
+    /// - Throws: ``EventLogError/idempotencyConflict(id:)`` if the id ran with another fingerprint.
+    func originalReceipt(
+        ofCommand id: UUID, fingerprint: [UInt8], in txn: borrowing WriteTransaction
+    ) throws -> AppendReceipt? {
+        guard let record = try txn.withValue(forKey: id.bytes, in: schema.commands, { try CommandRecord(stored: $0) })
+        else { return nil }
+        guard record.fingerprint == fingerprint else { throw EventLogError.idempotencyConflict(id: id) }
+        guard record.count > 0 else {
+            return AppendReceipt(events: [], streamRevisions: [:], checkpoint: try treeHeadNow(in: txn), isReplay: true)
+        }
+        let positions = record.firstPosition..<(record.firstPosition + UInt64(record.count))
+        var entries: [AppendReceipt.Entry] = []
+        var streamRevisions: [StreamID: UInt64] = [:]
+        for position in positions {
+            guard let stored = try reader.event(at: position, in: txn) else {
+                throw EventLogError.corrupted("command \(id) names position \(position), which has no event")
+            }
+            entries.append(.init(id: stored.id, stream: stored.stream, revision: stored.revision, position: position))
+            streamRevisions[stored.stream] = max(streamRevisions[stored.stream] ?? 0, stored.revision)
+        }
+        let checkpoint = try reader.treeHead(size: positions.upperBound - 1, in: txn)
+        return AppendReceipt(events: entries, streamRevisions: streamRevisions, checkpoint: checkpoint, isReplay: true)
+    }
+
+    /// Records that command `id` ran and what it appended.
+    func recordCommand(
+        _ id: UUID, fingerprint: [UInt8], appended: AppendedEvents, in txn: borrowing WriteTransaction
+    ) throws {
+        let record = CommandRecord(
+            fingerprint: fingerprint, firstPosition: appended.events.first?.position ?? 0,
+            count: UInt32(appended.events.count))
+        try txn.put(record.stored, forKey: id.bytes, in: schema.commands, flags: .noOverwrite)
+    }
+
+    private func treeHeadNow(in txn: borrowing WriteTransaction) throws -> TreeHead {
+        try reader.treeHead(size: try reader.head(in: txn), in: txn)
+    }
+
     /// If every event id of `request` is already in the log with the same content, the receipt
     /// of that earlier append; `nil` if none is.
     ///
@@ -100,8 +143,9 @@ struct LogAppender: Sendable {
     /// then abandon the whole transaction.
     func write(
         _ events: [ProposedEvent], revisions: [StreamID: UInt64?], state: inout LogState, recordedAt: Timestamp,
-        in txn: borrowing WriteTransaction
+        keepRecords: Bool = false, in txn: borrowing WriteTransaction
     ) throws -> AppendedEvents {
+        var recorded: [RecordedEvent] = []
         var heads: [StreamID: StreamHead] = [:]
         var entries: [AppendReceipt.Entry] = []
         entries.reserveCapacity(events.count)
@@ -113,6 +157,7 @@ struct LogAppender: Sendable {
             let positionBytes = position.bigEndianBytes
             let record = EventRecord.encode(event, revision: revision, recordedAt: recordedAt)
             try txn.put(record, forKey: positionBytes, in: schema.events, flags: .append)
+            if keepRecords { recorded.append(try RecordedEvent(position: position, record: record)) }
             try txn.put(
                 positionBytes, forKey: LogSchema.streamIndexKey(event.stream, revision: revision),
                 in: schema.streamIndex, flags: .noOverwrite)
@@ -133,7 +178,7 @@ struct LogAppender: Sendable {
         for (stream, head) in heads {
             try txn.put(head.stored, forKey: Array(stream.rawValue.utf8), in: schema.streamHeads)
         }
-        return AppendedEvents(events: entries, streamRevisions: heads.mapValues(\.revision))
+        return AppendedEvents(events: entries, streamRevisions: heads.mapValues(\.revision), recorded: recorded)
     }
 }
 

@@ -23,6 +23,8 @@ struct LogSchema: Sendable {
     let merkle: Database
     /// name (UTF-8) → value; holds `format-version` (4, BE).
     let meta: Database
+    /// command id (16) → fingerprint ‖ first position (8, BE) ‖ event count (4, BE).
+    let commands: Database
 
     private static let indexFlags: Database.Flags = [.duplicateSort, .duplicateFixed]
 
@@ -48,6 +50,7 @@ struct LogSchema: Sendable {
         categories = try open("index.category", Self.indexFlags)
         merkle = try open("merkle")
         meta = try open("meta")
+        commands = try open("commands")
     }
 
     static let formatVersionKey = Array("format-version".utf8)

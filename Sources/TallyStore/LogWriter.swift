@@ -36,6 +36,7 @@ final class LogWriter: Sendable {
 
     private let environment: Environment
     private let appender: LogAppender
+    private let inline: InlineProjections
     private let notifier: CommitNotifier
     private let limits: Limits
     private let logger: Logger
@@ -44,11 +45,12 @@ final class LogWriter: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     init(
-        environment: Environment, appender: LogAppender, notifier: CommitNotifier, limits: Limits,
-        initialState: LogState, logger: Logger
+        environment: Environment, appender: LogAppender, inline: InlineProjections, notifier: CommitNotifier,
+        limits: Limits, initialState: LogState, logger: Logger
     ) {
         self.environment = environment
         self.appender = appender
+        self.inline = inline
         self.notifier = notifier
         self.limits = limits
         self.logger = logger
@@ -58,11 +60,11 @@ final class LogWriter: Sendable {
         thread.start()
     }
 
-    /// Queues `request` and returns its receipt once the batch holding it has committed.
+    /// Queues `operation` and returns its receipt once the batch holding it has committed.
     ///
     /// - Throws: ``EventLogError/overloaded`` if the queue stays full past the deadline,
-    ///   ``EventLogError/closed`` after ``stop()``, or whatever the append itself threw.
-    func submit(_ request: AppendRequest) async throws -> AppendReceipt {
+    ///   ``EventLogError/closed`` after ``stop()``, or whatever the append or command itself threw.
+    func submit(_ operation: WriteOperation) async throws -> AppendReceipt {
         let deadline = ContinuousClock.now + limits.enqueueTimeout
         var pause = Duration.microseconds(100)
         while true {
@@ -79,7 +81,7 @@ final class LogWriter: Sendable {
             pause = min(pause * 2, .milliseconds(10))
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let pending = PendingAppend(request: request, continuation: continuation)
+            let pending = PendingAppend(operation: operation, continuation: continuation)
             queue.withLock { $0.pending.append(pending) }
             wakeUp.signal()
         }
@@ -111,9 +113,9 @@ final class LogWriter: Sendable {
                 var count = 0
                 var bytes = 0
                 while count < queue.pending.count, count < limits.maxBatchAppends,
-                    count == 0 || bytes + queue.pending[count].request.estimatedBytes <= limits.maxBatchBytes
+                    count == 0 || bytes + queue.pending[count].operation.estimatedBytes <= limits.maxBatchBytes
                 {
-                    bytes += queue.pending[count].request.estimatedBytes
+                    bytes += queue.pending[count].operation.estimatedBytes
                     count += 1
                 }
                 let batch = Array(queue.pending.prefix(count))
@@ -166,17 +168,32 @@ final class LogWriter: Sendable {
         }
     }
 
-    /// Plans and writes one append within the batch's transaction, recording its outcome.
+    /// Applies one append or command within the batch's transaction, recording its outcome.
     ///
-    /// A refusal is recorded and costs nothing, since planning writes nothing. Errors that end
-    /// the batch (a full map, a storage fault) propagate; any other failure after the first write
-    /// propagates as ``PartialWrite``.
+    /// A refusal is recorded and costs nothing, since deciding and planning write nothing. Errors
+    /// that end the batch (a full map, a storage fault) propagate; any other failure after the
+    /// first write propagates as ``PartialWrite``.
     private func apply(
         _ pending: PendingAppend, state: inout LogState, recordedAt: Timestamp, in txn: borrowing WriteTransaction
     ) throws {
         let plan: AppendPlan
+        var command: (any CommandHandler)?
         do {
-            plan = try appender.plan(pending.request, in: txn)
+            switch pending.operation {
+            case .append(let request):
+                plan = try appender.plan(request, in: txn)
+            case .command(let handler):
+                command = handler
+                if let original = try appender.originalReceipt(
+                    ofCommand: handler.commandID, fingerprint: handler.fingerprint, in: txn)
+                {
+                    plan = .replay(original)
+                } else if let request = try handler.decide(in: txn) {
+                    plan = try appender.plan(request, in: txn)
+                } else {
+                    plan = .write(events: [], revisions: [:])
+                }
+            }
         } catch let error as LMDBError where error.endsTheBatch {
             throw error
         } catch {
@@ -188,10 +205,15 @@ final class LogWriter: Sendable {
             pending.outcome = .success(.replayed(receipt))
         case .write(let events, let revisions):
             do {
-                pending.outcome = .success(
-                    .appended(
-                        try appender.write(events, revisions: revisions, state: &state, recordedAt: recordedAt, in: txn)
-                    ))
+                let appended = try appender.write(
+                    events, revisions: revisions, state: &state, recordedAt: recordedAt, keepRecords: !inline.isEmpty,
+                    in: txn)
+                if let command {
+                    try appender.recordCommand(
+                        command.commandID, fingerprint: command.fingerprint, appended: appended, in: txn)
+                }
+                try inline.apply(appended.recorded, in: txn)
+                pending.outcome = .success(.appended(appended))
             } catch let error as LMDBError where error.endsTheBatch {
                 throw error
             } catch {
@@ -269,7 +291,7 @@ private struct PartialWrite: Error {
 final class PendingAppend: @unchecked Sendable {
     // `@unchecked`: `outcome` is written and read only on the writer thread, and
     // the continuation is resumed exactly once, by `finish(checkpoint:)`, also on that thread.
-    let request: AppendRequest
+    let operation: WriteOperation
     private let continuation: CheckedContinuation<AppendReceipt, any Error>
     var outcome: Result<Outcome, any Error>?
 
@@ -281,8 +303,8 @@ final class PendingAppend: @unchecked Sendable {
         case replayed(AppendReceipt)
     }
 
-    init(request: AppendRequest, continuation: CheckedContinuation<AppendReceipt, any Error>) {
-        self.request = request
+    init(operation: WriteOperation, continuation: CheckedContinuation<AppendReceipt, any Error>) {
+        self.operation = operation
         self.continuation = continuation
     }
 

@@ -1,0 +1,113 @@
+import Crypto
+package import Foundation
+package import Ledger
+package import TallyLMDB
+package import TallyStore
+
+extension StreamID {
+    /// The stream of ledger account `id`: `account-<id>`. The only place the category is spelled.
+    package static func account(_ id: String) throws -> StreamID { try StreamID("account-\(id)") }
+}
+
+/// Who asked for a command and in which conversation; recorded in every event's metadata.
+package struct CommandContext: Sendable, Equatable {
+    /// The request's correlation id (for example `X-Request-ID`).
+    package var correlationID: String?
+    /// The id of the event or command that caused this one.
+    package var causationID: String?
+    /// The authenticated principal, once there is one.
+    package var actor: String?
+
+    /// A context with any of its parts.
+    package init(correlationID: String? = nil, causationID: String? = nil, actor: String? = nil) {
+        self.correlationID = correlationID
+        self.causationID = causationID
+        self.actor = actor
+    }
+}
+
+/// A ledger command, ready to run in the log's writer against the ``AccountBalances`` read model.
+///
+/// ```swift
+/// let receipt = try await log.execute(try LedgerCommand(.deposit(account: "a-1", amount: 1250), balances: table))
+/// ```
+package struct LedgerCommand: CommandHandler {
+    /// What is asked.
+    package let command: Ledger.Command
+    package let commandID: UUID
+    package let fingerprint: [UInt8]
+    package let context: CommandContext
+    private let balances: ProjectionTable
+    private let metadata: [UInt8]
+
+    /// Prepares `command` under `commandID` (an `Idempotency-Key`; a new one if `nil`).
+    ///
+    /// - Parameter balances: the table of the inline ``AccountBalances`` projector.
+    package init(
+        _ command: Ledger.Command, id commandID: UUID? = nil, context: CommandContext = .init(),
+        balances: ProjectionTable
+    ) throws {
+        self.command = command
+        self.commandID = commandID ?? UUID()
+        self.context = context
+        self.balances = balances
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        fingerprint = Array(SHA256.hash(data: try encoder.encode(command)))
+        metadata = Array(
+            try encoder.encode(
+                EventMetadata(
+                    commandId: self.commandID.uuidString.lowercased(), commandType: command.type,
+                    correlationId: context.correlationID, causationId: context.causationID, actor: context.actor)))
+    }
+
+    package var estimatedBytes: Int { 1024 }
+
+    package func decide(in txn: borrowing WriteTransaction) throws -> AppendRequest? {
+        var state: Ledger.State = [:]
+        var expectations: [StreamID: ExpectedRevision] = [:]
+        for id in Ledger.accounts(touchedBy: command) {
+            let row = try AccountBalances.balance(of: id, in: balances, txn: txn)
+            state[id] = row?.account
+            // The read model is current inside the writer, so these always hold; they make the
+            // append refuse loudly should anything ever have written the stream behind its back.
+            if let stream = try? StreamID.account(id) {
+                expectations[stream] = row.map { .exact($0.revision) } ?? .noStream
+            }
+        }
+        let events = try Ledger.decide(command, state)
+        guard !events.isEmpty else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let proposed = try events.map { event in
+            try ProposedEvent(
+                stream: StreamID.account(event.account), type: event.type, tags: ["account:\(event.account)"],
+                data: Array(try encoder.encode(event.payload)), metadata: metadata)
+        }
+        return try AppendRequest(events: proposed, expectations: expectations)
+    }
+}
+
+/// The metadata every ledger event carries.
+private struct EventMetadata: Encodable {
+    let commandId: String
+    let commandType: String
+    let correlationId: String?
+    let causationId: String?
+    let actor: String?
+}
+
+extension Ledger.Command {
+    /// The command's name, as in `POST /v1/commands/{type}`.
+    package var type: String {
+        switch self {
+        case .openAccount: "openAccount"
+        case .deposit: "deposit"
+        case .withdraw: "withdraw"
+        case .transfer: "transfer"
+        case .freeze: "freeze"
+        case .unfreeze: "unfreeze"
+        case .close: "close"
+        }
+    }
+}

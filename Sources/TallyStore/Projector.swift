@@ -1,0 +1,75 @@
+package import TallyLMDB
+
+/// Folds log events into one read model stored beside the log, in the same LMDB environment.
+///
+/// An *inline* projector (registered with ``EventLog/init(path:options:inlineProjectors:logger:)``)
+/// runs inside the transaction that appends the events, so its read model is always exactly as
+/// current as the log, and commands can decide from it.
+///
+/// - Important: `name` and `version` name the read model's database. Never change what a
+///   deployed version stores; give the projector a new version instead, which builds a fresh
+///   read model from position 1.
+package protocol Projector: Sendable {
+    /// Durable kebab-case name, such as `account-balances`.
+    var name: String { get }
+    /// The read model's version; a new version builds into a new namespace.
+    var version: Int { get }
+    /// The event types the projector wants; empty means every event.
+    var eventTypes: Set<String> { get }
+    /// Applies one event to the read model. Deterministic, and touching only `table`.
+    ///
+    /// - Throws: anything; the event then goes to a dead-letter record and the projection is degraded,
+    ///   while the log and the other projectors carry on.
+    func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
+}
+
+extension Projector {
+    /// The read model's database name: `projection.<name>.v<version>`.
+    package var namespace: String { "projection.\(name).v\(version)" }
+
+    /// Whether the projector wants `event`.
+    func wants(_ event: RecordedEvent) -> Bool { eventTypes.isEmpty || eventTypes.contains(event.type) }
+}
+
+/// A projector's own key–value table, with typed access for its queries.
+package struct ProjectionTable: Sendable {
+    let database: Database
+
+    /// The value stored under `key`, or `nil`.
+    package func value(forKey key: [UInt8], in txn: borrowing some Transaction & ~Copyable) throws -> [UInt8]? {
+        try txn.value(forKey: key, in: database)
+    }
+
+    /// Stores `value` under `key`.
+    package func put(_ value: [UInt8], forKey key: [UInt8], in txn: borrowing WriteTransaction) throws {
+        try txn.put(value, forKey: key, in: database)
+    }
+
+    /// Removes `key`; returns whether it was there.
+    @discardableResult
+    package func delete(_ key: [UInt8], in txn: borrowing WriteTransaction) throws -> Bool {
+        try txn.delete(key, in: database)
+    }
+
+    /// Up to `limit` entries whose keys start with `prefix`, in key order, after the key `after`.
+    package func scan(
+        prefix: [UInt8], after: [UInt8]? = nil, limit: Int, in txn: borrowing some Transaction & ~Copyable
+    ) throws -> [(key: [UInt8], value: [UInt8])] {
+        var entries: [(key: [UInt8], value: [UInt8])] = []
+        guard limit > 0 else { return entries }
+        try txn.withCursor(in: database) { cursor in
+            var entry: Cursor.Entry?
+            if let after {
+                entry = try cursor.seek(atLeast: after)
+                if let found = entry, found.key.elementsEqual(after) { entry = try cursor.next() }
+            } else {
+                entry = try prefix.isEmpty ? cursor.first() : cursor.seek(atLeast: prefix)
+            }
+            while let current = entry, current.key.starts(with: prefix), entries.count < limit {
+                entries.append((Array(current.key), Array(current.value)))
+                entry = try cursor.next()
+            }
+        }
+        return entries
+    }
+}
