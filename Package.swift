@@ -52,7 +52,7 @@ let package = Package(
         // Benchmarks: a plain executable, built only when asked for (`swift run -c release tally-bench`).
         .executableTarget(
             name: "tally-bench",
-            dependencies: ["TallyStore", "TallyLMDB"],
+            dependencies: ["TallyStore", "TallyLMDB", "Ledger", "LedgerProjection"],
             path: "tools/TallyBench",
             swiftSettings: strict),
 

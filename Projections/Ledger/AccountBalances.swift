@@ -5,7 +5,7 @@ package import TallyLMDB
 package import TallyStore
 
 /// One account's row in the balances read model: what the ledger's rules need, and where it stands.
-package struct AccountBalance: Codable, Sendable, Equatable {
+package struct AccountBalance: Sendable, Equatable {
     package let id: String
     package let owner: String
     package let currency: String
@@ -40,9 +40,7 @@ package struct AccountBalances: Projector {
     package func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws {
         guard let ledgerEvent = try Ledger.Event(type: event.type, payload: JSONPayload(event.data)) else { return }
         let key = Array(ledgerEvent.account.utf8)
-        let current = try table.value(forKey: key, in: txn).map {
-            try JSONDecoder().decode(AccountBalance.self, from: Data($0))
-        }
+        let current = try table.value(forKey: key, in: txn).map(AccountBalance.init(stored:))
         let before: Ledger.State = current.map { [$0.id: $0.account] } ?? [:]
         guard let account = Ledger.evolve(before, ledgerEvent)[ledgerEvent.account] else {
             throw AccountBalancesError.eventForUnknownAccount(ledgerEvent.account)
@@ -50,16 +48,14 @@ package struct AccountBalances: Projector {
         let row = AccountBalance(
             id: account.id, owner: account.owner, currency: account.currency, overdraftLimit: account.overdraftLimit,
             balance: account.balance, status: account.status, revision: event.revision, position: event.position)
-        try table.put(try Self.encoder.encode(row).bytes, forKey: key, in: txn)
+        try table.put(row.stored, forKey: key, in: txn)
     }
 
     /// The row of account `id`, or `nil` if it has never been opened.
     package static func balance(of id: String, in table: ProjectionTable, txn: borrowing some Transaction & ~Copyable)
         throws -> AccountBalance?
     {
-        try table.value(forKey: Array(id.utf8), in: txn).map {
-            try JSONDecoder().decode(AccountBalance.self, from: Data($0))
-        }
+        try table.value(forKey: Array(id.utf8), in: txn).map(AccountBalance.init(stored:))
     }
 
     /// Up to `limit` accounts whose ids start with `prefix`, after the id `after`, in id order.
@@ -68,30 +64,79 @@ package struct AccountBalances: Projector {
         txn: borrowing some Transaction & ~Copyable
     ) throws -> [AccountBalance] {
         try table.scan(prefix: Array(prefix.utf8), after: after.map { Array($0.utf8) }, limit: limit, in: txn).map {
-            try JSONDecoder().decode(AccountBalance.self, from: Data($0.value))
+            try AccountBalance(stored: $0.value)
         }
     }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
 }
 
-/// Why ``AccountBalances`` could not apply an event.
+/// Why ``AccountBalances`` could not apply an event, or read a row.
 package enum AccountBalancesError: Error, Equatable {
     /// A ledger event names an account that was never opened.
     case eventForUnknownAccount(String)
+    /// A stored row is not in the layout this version writes.
+    case damagedRow
+}
+
+extension AccountBalance {
+    /// The row as stored (version 1): id, owner and currency as u16-length-prefixed UTF-8, then
+    /// overdraft limit and balance (i64), status (u8: 0 active, 1 frozen, 2 closed), revision and
+    /// position (u64), all big-endian. Binary rather than JSON: commands read a row and the projector
+    /// rewrites it on every event, and JSON coding was measured as the writer's largest cost.
+    var stored: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(48 + id.utf8.count + owner.utf8.count + currency.utf8.count)
+        for text in [id, owner, currency] {
+            bytes += UInt16(text.utf8.count).bigEndianBytes
+            bytes += text.utf8
+        }
+        bytes += overdraftLimit.bigEndianBytes + balance.bigEndianBytes
+        bytes.append(status == .active ? 0 : status == .frozen ? 1 : 2)
+        bytes += revision.bigEndianBytes + position.bigEndianBytes
+        return bytes
+    }
+
+    /// Reads a row written by ``stored``.
+    init(stored bytes: [UInt8]) throws {
+        var offset = 0
+        func take(_ count: Int) throws -> ArraySlice<UInt8> {
+            guard count >= 0, offset + count <= bytes.count else { throw AccountBalancesError.damagedRow }
+            defer { offset += count }
+            return bytes[offset..<offset + count]
+        }
+        func integer<I: FixedWidthInteger>(_: I.Type) throws -> I {
+            try take(MemoryLayout<I>.size).reduce(I.zero) { $0 << 8 | I($1) }
+        }
+        func text() throws -> String { String(decoding: try take(Int(try integer(UInt16.self))), as: UTF8.self) }
+        let id = try text()
+        let owner = try text()
+        let currency = try text()
+        let overdraftLimit = try integer(Int64.self)
+        let balance = try integer(Int64.self)
+        let status: Ledger.Account.Status
+        switch try integer(UInt8.self) {
+        case 0: status = .active
+        case 1: status = .frozen
+        case 2: status = .closed
+        default: throw AccountBalancesError.damagedRow
+        }
+        let revision = try integer(UInt64.self)
+        let position = try integer(UInt64.self)
+        guard offset == bytes.count else { throw AccountBalancesError.damagedRow }
+        self.init(
+            id: id, owner: owner, currency: currency, overdraftLimit: overdraftLimit, balance: balance, status: status,
+            revision: revision, position: position)
+    }
+}
+
+extension FixedWidthInteger {
+    fileprivate var bigEndianBytes: [UInt8] { withUnsafeBytes(of: bigEndian) { Array($0) } }
 }
 
 /// Decodes a stored JSON payload for a domain's event decoder.
 struct JSONPayload: PayloadDecoder {
     let bytes: ArraySlice<UInt8>
     init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: Data(bytes)) }
-}
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try Self.decoder.decode(T.self, from: Data(bytes)) }
 
-extension Data {
-    var bytes: [UInt8] { [UInt8](self) }
+    private static let decoder = JSONDecoder()
 }

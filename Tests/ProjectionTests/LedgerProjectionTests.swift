@@ -230,3 +230,24 @@ struct LedgerProjectionTests {
         }
     }
 }
+
+@Suite("Account balance rows")
+struct AccountBalanceRowTests {
+    @Test func rowsReadBackExactlyAndDamagedRowsAreRefused() async throws {
+        try await LedgerHarness.with { ledger in
+            try await ledger.run(.openAccount(id: "a.b_c-1", owner: "Zoë", currency: "JPY", overdraftLimit: 7))
+            try await ledger.run(.freeze(account: "a.b_c-1"))
+            let row = try #require(try ledger.balance("a.b_c-1"))
+            #expect(row.owner == "Zoë" && row.currency == "JPY" && row.overdraftLimit == 7 && row.status == .frozen)
+            #expect(row.revision == 1 && row.position == 2)
+            // Damage the stored row: the read model refuses it rather than misreading it.
+            try overwrite(Array("a.b_c-1".utf8), with: [0, 200, 1], in: ledger.balances, of: ledger.log)
+            #expect(throws: AccountBalancesError.damagedRow) { try ledger.balance("a.b_c-1") }
+        }
+    }
+}
+
+/// Writes straight into a read model, as only damage would (`write` blocks, so not from async code).
+func overwrite(_ key: [UInt8], with value: [UInt8], in table: ProjectionTable, of log: EventLog) throws {
+    try log.environment.write { txn in try table.put(value, forKey: key, in: txn) }
+}

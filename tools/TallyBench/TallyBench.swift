@@ -169,6 +169,7 @@ struct Benchmark {
             try await context.measureBatchedAppendsAndReads(
                 batchRequests, filteredCount: filteredCount, into: &report)
             try await context.measureStreamBatches(streamBatchRequests, into: &report)
+            try await context.measureCommands(into: &report)
             try context.measureRaw(into: &report, phase: "after")
         }
         addRatiosAndTargets(to: &report)
@@ -191,6 +192,8 @@ struct Benchmark {
             \(configuration.eventsPerRequest) events (over \(configuration.eventsPerRequest) streams); \
             p50/p99 per request. Its log is then read by figures 3 and 4. Figure 2b: the same events grouped \
             by stream, so each append writes \(configuration.eventsPerRequest) events to one stream.
+            Figure 5: ledger commands through the writer (deciding from the inline balances read model) over \
+            \(CommandFigures.accountCount) funded accounts, for the append budget; a transfer appends 2 events.
             Figure 3: reads in pages, touching each event's data and type; the stream figure reads every stream \
             in turn through readStream (pages of 100); the filtered figure selects type \
             "\(Workload.filteredType)" (~1/10 of events).
@@ -248,6 +251,15 @@ struct Benchmark {
             runs: runs
         ) { streamBatched[$0].eventsPerSecond / raw100[$0] }
 
+        let appends256 = report.samples("append-single-256")
+        for (kind, callers) in [("deposit", 64), ("deposit", 256), ("transfer", 256)] {
+            let commands = report.samples("command-\(kind)-\(callers)")
+            report.addRatio(
+                id: "command-\(kind)-\(callers)/append-single-256",
+                label: "fig 5, \(kind) commands @\(callers), commands/s / fig 1 @256 appends/s", runs: runs
+            ) { commands[$0].eventsPerSecond / appends256[$0].eventsPerSecond }
+        }
+
         let ratios = Dictionary(uniqueKeysWithValues: report.ratios.map { ($0.id, $0.values) })
         let single256 = ratios["append-single-256/raw-lmdb-100-per-commit"] ?? [.nan]
         let batch100 = ratios["append-batch-100/raw-lmdb-100-per-commit"] ?? [.nan]
@@ -262,6 +274,12 @@ struct Benchmark {
         report.addTarget(
             "fig 3 whole-log decoded read >= 2,000,000 events/s", values: wholeLog, atLeast: true, limit: 2_000_000,
             unit: " ev/s")
+        report.addTarget(
+            "fig 5 deposits @256 >= 0.5x fig 1 @256 (log's own append rate)",
+            values: ratios["command-deposit-256/append-single-256"] ?? [.nan], atLeast: true, limit: 0.5, unit: "x")
+        report.addTarget(
+            "fig 5 transfers @256 >= 0.25x fig 1 @256 (log's own append rate)",
+            values: ratios["command-transfer-256/append-single-256"] ?? [.nan], atLeast: true, limit: 0.25, unit: "x")
         report.addTarget(
             "fig 1 @1 appender p50 <= 1.5x raw LMDB 1 ev/commit p50", values: latency1, atLeast: false, limit: 1.5,
             unit: "x")
@@ -310,6 +328,26 @@ struct RunContext {
             sample, id: "append-single-\(appenders)", label: "fig 1: single-event appends, \(appenders) appender(s)",
             details: [("appenders", .integer(appenders)), ("events_per_append", .integer(1))])
         progress("fig 1, \(appenders) appender(s): \(grouped(sample.eventsPerSecond)) ev/s", since: began)
+    }
+
+    /// Figure 5: ledger commands (deposits from 64 and 256 callers, transfers from 256) into a fresh
+    /// log with the balances read model inline, over 1,000 funded accounts.
+    func measureCommands(into report: inout Report) async throws {
+        let began = ContinuousClock.now
+        let name = "commands"
+        defer { scratch.remove(name) }
+        let (log, balances) = try await CommandFigures.openLedger(
+            at: scratch.child(name), mapSize: configuration.mapSize)
+        defer { log.close() }
+        for (kind, callers) in [(CommandFigures.Kind.deposit, 64), (.deposit, 256), (.transfer, 256)] {
+            let sample = try await CommandFigures.run(
+                kind, callers: callers, budget: configuration.appendBudget, log: log, balances: balances)
+            report.record(
+                sample, id: "command-\(kind.rawValue)-\(callers)",
+                label: "fig 5: \(kind.rawValue) commands, \(callers) callers",
+                details: [("callers", .integer(callers))])
+        }
+        progress("fig 5: commands", since: began)
     }
 
     /// Figure 2b: appends of 100 events to one stream each, into a fresh log.
