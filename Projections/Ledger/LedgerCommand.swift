@@ -40,7 +40,7 @@ package struct LedgerCommand: CommandHandler {
     private let balances: ProjectionTable
     private let metadata: [UInt8]
 
-    /// Prepares `command` under `commandID` (an `Idempotency-Key`; a new one if `nil`).
+    /// Prepares `command` under `commandID` (an `Idempotency-Key`; a new time-ordered one if `nil`).
     ///
     /// - Parameter balances: the table of the inline ``AccountBalances`` projector.
     package init(
@@ -48,7 +48,7 @@ package struct LedgerCommand: CommandHandler {
         balances: ProjectionTable
     ) throws {
         self.command = command
-        self.commandID = commandID ?? UUID()
+        self.commandID = commandID ?? UUID.version7()  // time-ordered: the command index grows at its end
         self.context = context
         self.balances = balances
         let encoder = JSONEncoder()
@@ -77,12 +77,10 @@ package struct LedgerCommand: CommandHandler {
         }
         let events = try Ledger.decide(command, state)
         guard !events.isEmpty else { return nil }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let proposed = try events.map { event in
             try ProposedEvent(
                 stream: StreamID.account(event.account), type: event.type, tags: ["account:\(event.account)"],
-                data: Array(try encoder.encode(event.payload)), metadata: metadata)
+                data: event.payloadJSON, metadata: metadata)
         }
         return try AppendRequest(events: proposed, expectations: expectations)
     }

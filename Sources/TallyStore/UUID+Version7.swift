@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 extension UUID {
     /// A new RFC 9562 version 7 UUID: 48 bits of Unix time in milliseconds, then random bits.
@@ -6,7 +6,7 @@ extension UUID {
     /// Tally gives events without a client id a version 7 id so that ids of recent events sort
     /// together: the event-id index then grows at its end, like the log, instead of touching a
     /// random page for every event as random (version 4) ids would.
-    static func version7(at time: Date = Date()) -> UUID {
+    package static func version7(at time: Date = Date()) -> UUID {
         let milliseconds = UInt64(max(0, time.timeIntervalSince1970 * 1000))
         var bytes = UUID().uuid  // 122 random bits from one call into the system's generator
         withUnsafeMutableBytes(of: &bytes) { raw in

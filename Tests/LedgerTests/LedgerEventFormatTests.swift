@@ -36,7 +36,19 @@ struct LedgerEventFormatTests {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         #expect(event.type == type)
         #expect(String(decoding: try encoder.encode(event.payload), as: UTF8.self) == json)
+        #expect(String(decoding: event.payloadJSON, as: UTF8.self) == json)
         #expect(try Ledger.Event(type: type, payload: JSONPayload(bytes: Data(json.utf8))) == event)
+    }
+
+    @Test(arguments: [
+        "Ada \"the Countess\" of Lovelace", "back\\slash/slash", "tab\tnew\nline\r\u{8}\u{C}", "bell\u{7}", "é 😀",
+    ])
+    func handWrittenPayloadsEscapeTextExactlyAsJSONEncoderDoes(owner: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let event = Ledger.Event.accountOpened(.init(account: "a", owner: owner, currency: "EUR", overdraftLimit: 0))
+        #expect(event.payloadJSON == Array(try encoder.encode(event.payload)))
+        #expect(try Ledger.Event(type: event.type, payload: JSONPayload(bytes: Data(event.payloadJSON))) == event)
     }
 
     @Test func everyTypeNameIsCoveredAndUnknownTypesAreNotLedgerEvents() throws {
