@@ -69,67 +69,54 @@ package struct AccountBalances: Projector {
     }
 }
 
-/// Why ``AccountBalances`` could not apply an event, or read a row.
+/// Why ``AccountBalances`` could not apply an event.
 package enum AccountBalancesError: Error, Equatable {
     /// A ledger event names an account that was never opened.
     case eventForUnknownAccount(String)
-    /// A stored row is not in the layout this version writes.
-    case damagedRow
 }
 
 extension AccountBalance {
-    /// The row as stored (version 1): id, owner and currency as u16-length-prefixed UTF-8, then
-    /// overdraft limit and balance (i64), status (u8: 0 active, 1 frozen, 2 closed), revision and
-    /// position (u64), all big-endian. Binary rather than JSON: commands read a row and the projector
-    /// rewrites it on every event, and JSON coding was measured as the writer's largest cost.
+    /// The row as stored (version 1): id, owner and currency as text, then overdraft limit and
+    /// balance (i64), status (u8: 0 active, 1 frozen, 2 closed), revision and position (u64).
+    /// Binary rather than JSON: commands read a row and the projector rewrites it on every event,
+    /// and JSON coding was measured as the writer's largest cost.
     var stored: [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(48 + id.utf8.count + owner.utf8.count + currency.utf8.count)
-        for text in [id, owner, currency] {
-            bytes += UInt16(text.utf8.count).bigEndianBytes
-            bytes += text.utf8
-        }
-        bytes += overdraftLimit.bigEndianBytes + balance.bigEndianBytes
-        bytes.append(status == .active ? 0 : status == .frozen ? 1 : 2)
-        bytes += revision.bigEndianBytes + position.bigEndianBytes
-        return bytes
+        var row = RowWriter()
+        row.text(id)
+        row.text(owner)
+        row.text(currency)
+        row.integer(overdraftLimit)
+        row.integer(balance)
+        row.integer(UInt8(status == .active ? 0 : status == .frozen ? 1 : 2))
+        row.integer(revision)
+        row.integer(position)
+        return row.bytes
     }
 
     /// Reads a row written by ``stored``.
+    ///
+    /// - Throws: ``RowError/damaged`` if the bytes are not such a row.
     init(stored bytes: [UInt8]) throws {
-        var offset = 0
-        func take(_ count: Int) throws -> ArraySlice<UInt8> {
-            guard count >= 0, offset + count <= bytes.count else { throw AccountBalancesError.damagedRow }
-            defer { offset += count }
-            return bytes[offset..<offset + count]
-        }
-        func integer<I: FixedWidthInteger>(_: I.Type) throws -> I {
-            try take(MemoryLayout<I>.size).reduce(I.zero) { $0 << 8 | I($1) }
-        }
-        func text() throws -> String { String(decoding: try take(Int(try integer(UInt16.self))), as: UTF8.self) }
-        let id = try text()
-        let owner = try text()
-        let currency = try text()
-        let overdraftLimit = try integer(Int64.self)
-        let balance = try integer(Int64.self)
+        var row = RowReader(bytes)
+        let id = try row.text()
+        let owner = try row.text()
+        let currency = try row.text()
+        let overdraftLimit = try row.integer(Int64.self)
+        let balance = try row.integer(Int64.self)
         let status: Ledger.Account.Status
-        switch try integer(UInt8.self) {
+        switch try row.integer(UInt8.self) {
         case 0: status = .active
         case 1: status = .frozen
         case 2: status = .closed
-        default: throw AccountBalancesError.damagedRow
+        default: throw RowError.damaged
         }
-        let revision = try integer(UInt64.self)
-        let position = try integer(UInt64.self)
-        guard offset == bytes.count else { throw AccountBalancesError.damagedRow }
+        let revision = try row.integer(UInt64.self)
+        let position = try row.integer(UInt64.self)
+        try row.finish()
         self.init(
             id: id, owner: owner, currency: currency, overdraftLimit: overdraftLimit, balance: balance, status: status,
             revision: revision, position: position)
     }
-}
-
-extension FixedWidthInteger {
-    fileprivate var bigEndianBytes: [UInt8] { withUnsafeBytes(of: bigEndian) { Array($0) } }
 }
 
 /// Decodes a stored JSON payload for a domain's event decoder.

@@ -21,17 +21,25 @@ package protocol CommandHandler: Sendable {
     func decide(in txn: borrowing WriteTransaction) throws -> AppendRequest?
 }
 
-/// One write for the writer: a raw append, or a command to decide first.
+/// One write for the writer: a raw append, a command to decide first, or a step of an async projector.
 enum WriteOperation: Sendable {
     case append(AppendRequest)
     case command(any CommandHandler)
+    case project(AsyncProjections, index: Int, limit: Int)
 
     var estimatedBytes: Int {
         switch self {
         case .append(let request): request.estimatedBytes
         case .command(let handler): handler.estimatedBytes
+        case .project(_, _, let limit): limit * 512
         }
     }
+}
+
+/// What the writer answers for one operation.
+enum WriteResult: Sendable {
+    case receipt(AppendReceipt)
+    case projected(ProjectionProgress)
 }
 
 /// The record of a command that ran: `commands` maps its id to this.

@@ -40,6 +40,10 @@ package final class EventLog: Sendable {
     private let writer: LogWriter
     private let notifier: CommitNotifier
     private let inline: InlineProjections
+    private let registry: ProjectionRegistry
+    private let async: AsyncProjections
+    /// Counts committed async projection steps, so readers waiting for a projection wake when it moves.
+    private let projectionSteps = CommitNotifier(head: 0)
 
     /// Opens the log in `path`, creating the directory and an empty log if needed.
     ///
@@ -47,6 +51,7 @@ package final class EventLog: Sendable {
     ///   ``EventLogError/corrupted(_:)`` if its Merkle nodes are missing; `LMDBError` from LMDB.
     package init(
         path: String, options: Options = .init(), inlineProjectors: [any Projector] = [],
+        asyncProjectors: [any Projector] = [],
         logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         environment = try Environment(path: path, options: options.environment)
@@ -57,7 +62,10 @@ package final class EventLog: Sendable {
             let head = try reader.head(in: txn)
             return LogState(frontier: try MerkleFrontier(size: head, in: txn, nodes: schema.merkle))
         }
-        inline = try InlineProjections(projectors: inlineProjectors, environment: environment, reader: reader)
+        registry = try ProjectionRegistry(environment: environment)
+        inline = try InlineProjections(
+            projectors: inlineProjectors, environment: environment, reader: reader, registry: registry)
+        async = try AsyncProjections(projectors: asyncProjectors, environment: environment, registry: registry)
         notifier = CommitNotifier(head: state.head)
         writer = LogWriter(
             environment: environment, appender: LogAppender(reader: reader), inline: inline, notifier: notifier,
@@ -86,6 +94,7 @@ package final class EventLog: Sendable {
     package func close() {
         writer.stop()
         notifier.close()
+        projectionSteps.close()
         environment.close()
     }
 
@@ -95,7 +104,14 @@ package final class EventLog: Sendable {
     ///   overloaded or storage is full; nothing of a failed append is written.
     @discardableResult
     package func append(_ request: AppendRequest) async throws -> AppendReceipt {
-        try await writer.submit(.append(request))
+        try await receipt(of: .append(request))
+    }
+
+    private func receipt(of operation: WriteOperation) async throws -> AppendReceipt {
+        guard case .receipt(let receipt) = try await writer.submit(operation) else {
+            throw EventLogError.corrupted("the writer answered an append with something else")
+        }
+        return receipt
     }
 
     /// Runs `command` in the writer: it decides against the current state, and what it decides is
@@ -107,7 +123,7 @@ package final class EventLog: Sendable {
     ///   with a different fingerprint; otherwise as ``append(_:)``.
     @discardableResult
     package func execute(_ command: some CommandHandler) async throws -> AppendReceipt {
-        try await writer.submit(.command(command))
+        try await receipt(of: .command(command))
     }
 
     /// The table of the inline projector named `name`, for its queries (and its commands' decisions).
@@ -115,14 +131,82 @@ package final class EventLog: Sendable {
         inline.table(named: name)
     }
 
-    /// The status of every inline projection.
+    /// The status of every projection, inline ones first.
     package func projectionStatuses() throws -> [ProjectionStatus] {
-        try environment.read { [reader, inline] txn in try inline.statuses(head: try reader.head(in: txn), in: txn) }
+        try environment.read { [reader, inline, async] txn in
+            let head = try reader.head(in: txn)
+            return try inline.statuses(head: head, in: txn) + async.statuses(head: head, in: txn)
+        }
+    }
+
+    /// Runs `body` against one snapshot of the projection named `name`: its table, and the log
+    /// position its contents reflect (the head for an inline projection, the checkpoint for an
+    /// async one). `nil` if no projection has that name.
+    package func queryProjection<R>(
+        named name: String, _ body: (borrowing ReadTransaction, ProjectionTable, UInt64) throws -> R
+    ) throws -> R? {
+        if let table = inline.table(named: name) {
+            return try snapshot { txn, head in try body(txn, table, head) }
+        }
+        guard let table = async.servingTable(named: name)?.table else { return nil }
+        return try environment.read { [async] txn in
+            try body(txn, table, try async.servingCheckpoint(named: name, in: txn) ?? 0)
+        }
+    }
+
+    /// Keeps every async projection current until the task is cancelled or the log closes:
+    /// applies a page of events per step, then waits for new commits.
+    ///
+    /// Call once, from the service that owns the log (its run loop, or a test's task group).
+    package func runProjections(pageSize: Int = 1024) async throws {
+        guard !async.names.isEmpty else { return }
+        while true {
+            try Task.checkCancellation()
+            var advanced = false
+            let (head, pending) = try snapshot { [async] txn, head in
+                (head, try async.names.indices.filter { try async.needsStep($0, head: head, in: txn) })
+            }
+            for index in pending {
+                guard
+                    case .projected(let progress) = try await writer.submit(
+                        .project(async, index: index, limit: pageSize))
+                else { throw EventLogError.corrupted("the writer answered a projection step with something else") }
+                if progress.switched { async.didSwitch(index) }
+                if progress.advanced { projectionSteps.publish(projectionSteps.head + 1) }
+                advanced = advanced || progress.advanced
+            }
+            if !advanced { _ = try await waitForCommit(beyond: head) }
+        }
+    }
+
+    /// Waits until the projection named `name` reflects position `position`, for at most `timeout`.
+    ///
+    /// - Returns: The position it reflects (at least `position`), or `nil` if the time ran out first.
+    /// - Throws: ``EventLogError/unknownProjection(_:)`` for a name no projection has.
+    package func waitForProjection(named name: String, toReach position: UInt64, timeout: Duration) async throws
+        -> UInt64?
+    {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let steps = projectionSteps.head  // read before the check, so a step after it wakes the wait
+            guard let reached = try queryProjection(named: name, { _, _, reached in reached }) else {
+                throw EventLogError.unknownProjection(name)
+            }
+            if reached >= position { return reached }
+            guard ContinuousClock.now < deadline else { return nil }
+            // Woken by the projection's next step, or by the deadline.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await self.projectionSteps.wait(beyond: steps) }
+                group.addTask { try await Task.sleep(until: deadline) }
+                _ = try await group.next()
+                group.cancelAll()
+            }
+        }
     }
 
     /// The events the projector named `name` could not apply, oldest first.
     package func deadLetters(of name: String) throws -> [DeadLetter] {
-        try environment.read { [inline] txn in try inline.deadLetterRecords(of: name, in: txn) }
+        try environment.read { [registry] txn in try registry.deadLetterRecords(of: name, in: txn) }
     }
 
     /// Runs `body` against one consistent snapshot of the log and its read models, with the

@@ -11,6 +11,8 @@ package enum EventLogError: Error, Equatable, Sendable {
     case idempotencyConflict(id: UUID)
     /// A tree of `requested` leaves was asked for, but the log holds only `size` events.
     case treeTooSmall(size: UInt64, requested: UInt64)
+    /// No projection has this name.
+    case unknownProjection(String)
     /// The stream has no events.
     case streamNotFound(StreamID)
     /// The write queue stayed full past the caller's deadline; retry later.

@@ -4,16 +4,18 @@ import TallyLMDB
 /// How a projection is doing, for operators.
 package struct ProjectionStatus: Sendable, Equatable {
     /// Whether the projection is current with every event it was given.
-    package enum State: String, Sendable {
+    package enum State: Sendable, Equatable {
         /// Every event was applied.
         case healthy
         /// At least one event threw and is in a dead-letter record.
         case degraded
+        /// Queries read the active version while this newer version builds from position 1.
+        case rebuilding(Int)
     }
 
     package let name: String
     package let version: Int
-    /// `inline` (in the append's transaction) — async projections come with their runner.
+    /// `inline` (in the append's transaction) or `async` (in the background, batch by batch).
     package let mode: String
     /// The last position the read model reflects.
     package let checkpoint: UInt64
@@ -38,43 +40,35 @@ package struct DeadLetter: Sendable, Equatable {
 /// reports itself degraded, and the log and the other projectors carry on.
 struct InlineProjections: Sendable {
     private let entries: [(projector: any Projector, table: ProjectionTable)]
-    private let deadLetters: Database
-    private let registry: Database
+    private let registry: ProjectionRegistry
 
     var isEmpty: Bool { entries.isEmpty }
 
     /// Opens each projector's namespace, drops namespaces of versions no longer registered, and
     /// builds any read model that is new (or of a new version) from position 1.
-    init(projectors: [any Projector], environment: Environment, reader: LogReader) throws {
-        func open(_ name: String) throws -> Database {
-            guard let database = try environment.openDatabase(name) else {
-                throw EventLogError.corrupted("database \(name) is missing")
-            }
-            return database
-        }
-        deadLetters = try open("projection-dead-letters")
-        registry = try open("projections")
+    init(projectors: [any Projector], environment: Environment, reader: LogReader, registry: ProjectionRegistry) throws
+    {
+        self.registry = registry
         entries = try projectors.map { projector in
-            (projector, ProjectionTable(database: try open(projector.namespace)))
+            guard let database = try environment.openDatabase(projector.namespace) else {
+                throw EventLogError.corrupted("database \(projector.namespace) is missing")
+            }
+            return (projector, ProjectionTable(database: database))
         }
         // Versions stored for each projector, and the databases of versions no longer registered:
         // opened before the write below, since opening a database takes a transaction of its own.
-        let stored = try environment.read { [registry] txn in
-            try projectors.map {
-                try txn.withValue(forKey: Array($0.name.utf8), in: registry) { UInt32(bigEndianBytes: $0) }
-            }
+        let stored = try environment.read { txn in
+            try projectors.map { try registry.activeVersion(of: $0.name, in: txn) }
         }
         let replaced = try zip(projectors, stored).map { projector, version -> Database? in
-            guard let version, version != UInt32(projector.version) else { return nil }
+            guard let version, version != projector.version else { return nil }
             return try environment.openDatabase("projection.\(projector.name).v\(version)")
         }
         try environment.write { txn in
-            for (index, entry) in entries.enumerated() where stored[index] != UInt32(entry.projector.version) {
+            for (index, entry) in entries.enumerated() where stored[index] != entry.projector.version {
                 if let old = replaced[index] { try txn.drop(old) }  // this version's read model replaces it
                 try rebuild(entry, from: reader, in: txn)
-                try txn.put(
-                    UInt32(entry.projector.version).bigEndianBytes, forKey: Array(entry.projector.name.utf8),
-                    in: registry)
+                try registry.setActiveVersion(entry.projector.version, of: entry.projector.name, in: txn)
             }
         }
     }
@@ -90,14 +84,7 @@ struct InlineProjections: Sendable {
     func apply(_ events: [RecordedEvent], in txn: borrowing WriteTransaction) throws {
         for entry in entries {
             for event in events where entry.projector.wants(event) {
-                do {
-                    try txn.nested { child in try entry.projector.apply(event, to: entry.table, in: child) }
-                } catch let error as LMDBError where error.endsTheBatch {
-                    throw error
-                } catch {
-                    try recordDeadLetter(
-                        projector: entry.projector.name, position: event.position, error: error, in: txn)
-                }
+                try registry.apply(event, with: entry.projector, to: entry.table, in: txn)
             }
         }
     }
@@ -105,31 +92,11 @@ struct InlineProjections: Sendable {
     /// The status of every inline projection, as of `head`.
     func statuses(head: UInt64, in txn: borrowing some Transaction & ~Copyable) throws -> [ProjectionStatus] {
         try entries.map { entry in
-            let letters = try deadLetterRecords(of: entry.projector.name, in: txn).count
+            let letters = try registry.deadLetterRecords(of: entry.projector.name, in: txn).count
             return ProjectionStatus(
                 name: entry.projector.name, version: entry.projector.version, mode: "inline", checkpoint: head, lag: 0,
                 deadLetters: letters, state: letters == 0 ? .healthy : .degraded)
         }
-    }
-
-    /// The dead letters of the projector named `name`, oldest first.
-    func deadLetterRecords(of name: String, in txn: borrowing some Transaction & ~Copyable) throws -> [DeadLetter] {
-        let prefix = Array(name.utf8) + [0]
-        return try ProjectionTable(database: deadLetters).scan(prefix: prefix, limit: .max, in: txn).map { entry in
-            DeadLetter(
-                projector: name,
-                position: entry.key.withUnsafeBytes {
-                    UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: $0[prefix.count...]))
-                },
-                error: String(decoding: entry.value, as: UTF8.self))
-        }
-    }
-
-    private func recordDeadLetter(
-        projector: String, position: UInt64, error: any Error, in txn: borrowing WriteTransaction
-    ) throws {
-        let key = Array(projector.utf8) + [0] + position.bigEndianBytes
-        try txn.put(Array(String(describing: error).utf8), forKey: key, in: deadLetters)
     }
 
     /// Applies every event in the log to a fresh read model, a page at a time.
@@ -142,14 +109,7 @@ struct InlineProjections: Sendable {
         while let start = from {
             let page = try reader.read(from: start, direction: .forward, limit: 1024, filter: filter, in: txn)
             for event in page.events {
-                do {
-                    try txn.nested { child in try entry.projector.apply(event, to: entry.table, in: child) }
-                } catch let error as LMDBError where error.endsTheBatch {
-                    throw error
-                } catch {
-                    try recordDeadLetter(
-                        projector: entry.projector.name, position: event.position, error: error, in: txn)
-                }
+                try registry.apply(event, with: entry.projector, to: entry.table, in: txn)
             }
             from = page.next
         }

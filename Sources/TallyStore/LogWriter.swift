@@ -64,7 +64,7 @@ final class LogWriter: Sendable {
     ///
     /// - Throws: ``EventLogError/overloaded`` if the queue stays full past the deadline,
     ///   ``EventLogError/closed`` after ``stop()``, or whatever the append or command itself threw.
-    func submit(_ operation: WriteOperation) async throws -> AppendReceipt {
+    func submit(_ operation: WriteOperation) async throws -> WriteResult {
         let deadline = ContinuousClock.now + limits.enqueueTimeout
         var pause = Duration.microseconds(100)
         while true {
@@ -180,6 +180,16 @@ final class LogWriter: Sendable {
         var command: (any CommandHandler)?
         do {
             switch pending.operation {
+            case .project(let projections, let index, let limit):
+                do {
+                    pending.outcome = .success(
+                        .projected(try projections.step(index, limit: limit, reader: appender.reader, in: txn)))
+                } catch let error as LMDBError where error.endsTheBatch {
+                    throw error
+                } catch {
+                    throw PartialWrite(pending: pending, error: error)
+                }
+                return
             case .append(let request):
                 plan = try appender.plan(request, in: txn)
             case .command(let handler):
@@ -292,7 +302,7 @@ final class PendingAppend: @unchecked Sendable {
     // `@unchecked`: `outcome` is written and read only on the writer thread, and
     // the continuation is resumed exactly once, by `finish(checkpoint:)`, also on that thread.
     let operation: WriteOperation
-    private let continuation: CheckedContinuation<AppendReceipt, any Error>
+    private let continuation: CheckedContinuation<WriteResult, any Error>
     var outcome: Result<Outcome, any Error>?
 
     /// What applying the append produced, before the batch commits.
@@ -301,9 +311,11 @@ final class PendingAppend: @unchecked Sendable {
         case appended(AppendedEvents)
         /// Already in the log: the receipt of the earlier append.
         case replayed(AppendReceipt)
+        /// An async projector's step.
+        case projected(ProjectionProgress)
     }
 
-    init(operation: WriteOperation, continuation: CheckedContinuation<AppendReceipt, any Error>) {
+    init(operation: WriteOperation, continuation: CheckedContinuation<WriteResult, any Error>) {
         self.operation = operation
         self.continuation = continuation
     }
@@ -314,11 +326,12 @@ final class PendingAppend: @unchecked Sendable {
         switch outcome {
         case .success(.appended(let appended)):
             if let checkpoint {
-                continuation.resume(returning: appended.receipt(checkpoint: checkpoint))
+                continuation.resume(returning: .receipt(appended.receipt(checkpoint: checkpoint)))
             } else {
                 continuation.resume(throwing: EventLogError.corrupted("an append was answered before its commit"))
             }
-        case .success(.replayed(let receipt)): continuation.resume(returning: receipt)
+        case .success(.replayed(let receipt)): continuation.resume(returning: .receipt(receipt))
+        case .success(.projected(let progress)): continuation.resume(returning: .projected(progress))
         case .failure(let error): continuation.resume(throwing: error)
         case nil: continuation.resume(throwing: EventLogError.corrupted("append finished without an outcome"))
         }

@@ -242,7 +242,7 @@ struct AccountBalanceRowTests {
             #expect(row.revision == 1 && row.position == 2)
             // Damage the stored row: the read model refuses it rather than misreading it.
             try overwrite(Array("a.b_c-1".utf8), with: [0, 200, 1], in: ledger.balances, of: ledger.log)
-            #expect(throws: AccountBalancesError.damagedRow) { try ledger.balance("a.b_c-1") }
+            #expect(throws: RowError.damaged) { try ledger.balance("a.b_c-1") }
         }
     }
 }

@@ -1,0 +1,103 @@
+import Foundation
+import Ledger
+package import TallyLMDB
+package import TallyStore
+
+/// One line of an account's statement: a movement of money and the balance after it.
+package struct StatementEntry: Sendable, Equatable {
+    /// What moved the money.
+    package enum Kind: UInt8, Sendable {
+        case deposit = 0, withdrawal, transferIn, transferOut
+    }
+
+    /// The account's stream revision of the event.
+    package let revision: UInt64
+    /// The event's log position.
+    package let position: UInt64
+    /// When the event was recorded.
+    package let recordedAt: Timestamp
+    package let kind: Kind
+    /// The change to the balance: positive in, negative out (minor units).
+    package let amount: Int64
+    /// The balance right after this entry.
+    package let balanceAfter: Int64
+    /// The other account of a transfer.
+    package let counterparty: String?
+}
+
+/// Read model (async): every account's statement — each movement with its running balance,
+/// paged by account and revision.
+///
+/// Layout: `<account> ‖ 0x00 ‖ revision (u64)` → entry; `<account> ‖ 0x01` → running balance (i64).
+package struct AccountStatements: Projector {
+    package let name = "account-statements"
+    package let version: Int
+    package let eventTypes: Set<String> = ["deposited", "withdrawn", "transferDebited", "transferCredited"]
+
+    /// The projector at `version` (bump it to rebuild the read model from the log).
+    package init(version: Int = 1) { self.version = version }
+
+    package func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws {
+        guard let ledgerEvent = try Ledger.Event(type: event.type, payload: JSONPayload(event.data)) else { return }
+        let (kind, amount, counterparty): (StatementEntry.Kind, Int64, String?)
+        switch ledgerEvent {
+        case .deposited(let movement): (kind, amount, counterparty) = (.deposit, movement.amount, nil)
+        case .withdrawn(let movement): (kind, amount, counterparty) = (.withdrawal, -movement.amount, nil)
+        case .transferDebited(let leg): (kind, amount, counterparty) = (.transferOut, -leg.amount, leg.counterparty)
+        case .transferCredited(let leg): (kind, amount, counterparty) = (.transferIn, leg.amount, leg.counterparty)
+        default: return
+        }
+        let account = Array(ledgerEvent.account.utf8)
+        let balanceKey = account + [1]
+        let before: Int64 =
+            try table.value(forKey: balanceKey, in: txn).map { bytes -> Int64 in
+                var row = RowReader(bytes)
+                return try row.integer(Int64.self)
+            } ?? 0
+        let (after, overflow) = before.addingReportingOverflow(amount)
+        guard !overflow else { throw StatementError.balanceOverflow(ledgerEvent.account) }
+        var balance = RowWriter()
+        balance.integer(after)
+        try table.put(balance.bytes, forKey: balanceKey, in: txn)
+        var entry = RowWriter()
+        entry.integer(event.position)
+        entry.integer(event.recordedAt.microsecondsSince1970)
+        entry.integer(kind.rawValue)
+        entry.integer(amount)
+        entry.integer(after)
+        entry.text(counterparty ?? "")
+        var key = account + [0]
+        withUnsafeBytes(of: event.revision.bigEndian) { key.append(contentsOf: $0) }
+        try table.put(entry.bytes, forKey: key, in: txn)
+    }
+
+    /// Up to `limit` entries of `account`'s statement, oldest first, after revision `after`.
+    package static func entries(
+        of account: String, after revision: UInt64? = nil, limit: Int, in table: ProjectionTable,
+        txn: borrowing some Transaction & ~Copyable
+    ) throws -> [StatementEntry] {
+        let prefix = Array(account.utf8) + [0]
+        let after = revision.map { revision in prefix + withUnsafeBytes(of: revision.bigEndian) { Array($0) } }
+        return try table.scan(prefix: prefix, after: after, limit: limit, in: txn).map { key, value in
+            var revisionReader = RowReader(Array(key[prefix.count...]))
+            var row = RowReader(value)
+            let revision = try revisionReader.integer(UInt64.self)
+            let position = try row.integer(UInt64.self)
+            let recordedAt = Timestamp(microsecondsSince1970: try row.integer(Int64.self))
+            guard let kind = StatementEntry.Kind(rawValue: try row.integer(UInt8.self)) else { throw RowError.damaged }
+            let amount = try row.integer(Int64.self)
+            let balanceAfter = try row.integer(Int64.self)
+            let counterparty = try row.text()
+            try row.finish()
+            return StatementEntry(
+                revision: revision, position: position, recordedAt: recordedAt, kind: kind, amount: amount,
+                balanceAfter: balanceAfter, counterparty: counterparty.isEmpty ? nil : counterparty)
+        }
+    }
+}
+
+/// Why a statement could not take an event.
+package enum StatementError: Error, Equatable {
+    /// The running balance would leave `Int64`.
+    case balanceOverflow(String)
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Ledger
+package import TallyLMDB
+package import TallyStore
+
+/// The ledger's totals in one currency. Money moves only by deposits and withdrawals; transfers
+/// move it between accounts, so `balances == deposits − withdrawals` always holds.
+package struct CurrencyTotals: Sendable, Equatable {
+    package let currency: String
+    /// Every deposit, in minor units.
+    package let deposits: Int64
+    /// Every withdrawal, in minor units.
+    package let withdrawals: Int64
+    /// The sum of every account's balance.
+    package let balances: Int64
+    /// How many accounts were opened in this currency.
+    package let accounts: Int64
+}
+
+/// Read model (async): the trial balance — per currency, total deposits, withdrawals, the sum of
+/// balances and the number of accounts.
+///
+/// Layout: `c:<currency>` → totals (four i64); `a:<account>` → the account's currency (text).
+package struct TrialBalance: Projector {
+    package let name = "trial-balance"
+    package let version: Int
+    package let eventTypes: Set<String> = [
+        "accountOpened", "deposited", "withdrawn", "transferDebited", "transferCredited",
+    ]
+
+    /// The projector at `version` (bump it to rebuild the read model from the log).
+    package init(version: Int = 1) { self.version = version }
+
+    package func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws {
+        guard let ledgerEvent = try Ledger.Event(type: event.type, payload: JSONPayload(event.data)) else { return }
+        let currency: String
+        if case .accountOpened(let opened) = ledgerEvent {
+            var row = RowWriter()
+            row.text(opened.currency)
+            try table.put(row.bytes, forKey: Array("a:\(opened.account)".utf8), in: txn)
+            currency = opened.currency
+        } else {
+            guard let stored = try table.value(forKey: Array("a:\(ledgerEvent.account)".utf8), in: txn) else {
+                throw AccountBalancesError.eventForUnknownAccount(ledgerEvent.account)
+            }
+            var row = RowReader(stored)
+            currency = try row.text()
+        }
+        var totals =
+            try Self.totals(of: currency, in: table, txn: txn)
+            ?? CurrencyTotals(currency: currency, deposits: 0, withdrawals: 0, balances: 0, accounts: 0)
+        switch ledgerEvent {
+        case .accountOpened: totals = try totals.adding(accounts: 1)
+        case .deposited(let movement): totals = try totals.adding(deposits: movement.amount, balances: movement.amount)
+        case .withdrawn(let movement):
+            totals = try totals.adding(withdrawals: movement.amount, balances: -movement.amount)
+        case .transferDebited(let leg): totals = try totals.adding(balances: -leg.amount)
+        case .transferCredited(let leg): totals = try totals.adding(balances: leg.amount)
+        default: return
+        }
+        var row = RowWriter()
+        for value in [totals.deposits, totals.withdrawals, totals.balances, totals.accounts] { row.integer(value) }
+        try table.put(row.bytes, forKey: Array("c:\(currency)".utf8), in: txn)
+    }
+
+    /// The totals of `currency`, or `nil` if no account uses it.
+    package static func totals(
+        of currency: String, in table: ProjectionTable, txn: borrowing some Transaction & ~Copyable
+    )
+        throws -> CurrencyTotals?
+    {
+        try table.value(forKey: Array("c:\(currency)".utf8), in: txn).map { try decode(currency, $0) }
+    }
+
+    /// The totals of every currency, in code order.
+    package static func allTotals(in table: ProjectionTable, txn: borrowing some Transaction & ~Copyable) throws
+        -> [CurrencyTotals]
+    {
+        try table.scan(prefix: Array("c:".utf8), limit: .max, in: txn).map { key, value in
+            try decode(String(decoding: key.dropFirst(2), as: UTF8.self), value)
+        }
+    }
+
+    private static func decode(_ currency: String, _ bytes: [UInt8]) throws -> CurrencyTotals {
+        var row = RowReader(bytes)
+        let totals = CurrencyTotals(
+            currency: currency, deposits: try row.integer(Int64.self), withdrawals: try row.integer(Int64.self),
+            balances: try row.integer(Int64.self), accounts: try row.integer(Int64.self))
+        try row.finish()
+        return totals
+    }
+}
+
+extension CurrencyTotals {
+    /// These totals plus the given amounts.
+    ///
+    /// - Throws: ``TrialBalanceError/overflow(_:)`` if a total would leave `Int64`.
+    fileprivate func adding(deposits: Int64 = 0, withdrawals: Int64 = 0, balances: Int64 = 0, accounts: Int64 = 0)
+        throws
+        -> CurrencyTotals
+    {
+        func sum(_ total: Int64, _ amount: Int64) throws -> Int64 {
+            let (result, overflow) = total.addingReportingOverflow(amount)
+            guard !overflow else { throw TrialBalanceError.overflow(currency) }
+            return result
+        }
+        return CurrencyTotals(
+            currency: currency, deposits: try sum(self.deposits, deposits),
+            withdrawals: try sum(self.withdrawals, withdrawals),
+            balances: try sum(self.balances, balances), accounts: try sum(self.accounts, accounts))
+    }
+}
+
+/// Why the trial balance could not take an event.
+package enum TrialBalanceError: Error, Equatable {
+    /// A total of `currency` would leave `Int64`.
+    case overflow(String)
+}

@@ -1,0 +1,152 @@
+import Synchronization
+import TallyLMDB
+
+/// What one background step of an async projector did.
+struct ProjectionProgress: Sendable, Equatable {
+    /// The read model's checkpoint after the step.
+    let checkpoint: UInt64
+    /// Whether the step applied any event or moved the checkpoint.
+    let advanced: Bool
+    /// Whether a new version caught up with the log and became the one queries read.
+    let switched: Bool
+}
+
+/// The async projectors: kept current in the background, many events per step.
+///
+/// Each step runs in the writer (the only LMDB writer): it applies up to a page of the events the
+/// projector wants after its checkpoint and writes the new checkpoint in the same transaction, so
+/// every event reaches the read model exactly once, across crashes.
+///
+/// A projector whose version differs from the active one builds its new namespace from position 1
+/// while queries keep reading the old one; the step that brings it level with the log makes it
+/// active, atomically. (The old namespace is dropped at the next open, when no query can hold it.)
+final class AsyncProjections: Sendable {
+    private struct Entry: Sendable {
+        let projector: any Projector
+        let table: ProjectionTable
+    }
+
+    /// What queries read for one projection: the active version's table.
+    private struct Serving: Sendable {
+        let table: ProjectionTable
+        let version: Int
+        var namespace: String
+    }
+
+    private let entries: [Entry]
+    private let serving: Mutex<[String: Serving]>
+    private let registry: ProjectionRegistry
+
+    /// The names of the projectors, in registration order.
+    var names: [String] { entries.map(\.projector.name) }
+
+    init(projectors: [any Projector], environment: Environment, registry: ProjectionRegistry) throws {
+        self.registry = registry
+        func table(_ namespace: String) throws -> ProjectionTable {
+            guard let database = try environment.openDatabase(namespace) else {
+                throw EventLogError.corrupted("database \(namespace) is missing")
+            }
+            return ProjectionTable(database: database)
+        }
+        entries = try projectors.map { Entry(projector: $0, table: try table($0.namespace)) }
+        let active = try environment.read { txn in
+            try projectors.map { try registry.activeVersion(of: $0.name, in: txn) }
+        }
+        var serving: [String: Serving] = [:]
+        var stale: [Database] = []
+        for (entry, activeVersion) in zip(entries, active) {
+            let name = entry.projector.name
+            if let activeVersion, activeVersion != entry.projector.version {
+                let namespace = "projection.\(name).v\(activeVersion)"
+                serving[name] = Serving(table: try table(namespace), version: activeVersion, namespace: namespace)
+            } else {
+                serving[name] = Serving(
+                    table: entry.table, version: entry.projector.version, namespace: entry.projector.namespace)
+            }
+            // A version that was active before the current one finished building, and since replaced.
+            for version in 1..<max(entry.projector.version, 1) where version != activeVersion {
+                if let old = try environment.openDatabase("projection.\(name).v\(version)") { stale.append(old) }
+            }
+        }
+        try environment.write { [entries] txn in
+            for (entry, activeVersion) in zip(entries, active) where activeVersion == nil {
+                try registry.setActiveVersion(entry.projector.version, of: entry.projector.name, in: txn)
+            }
+            for database in stale { try txn.drop(database) }
+        }
+        self.serving = Mutex(serving)
+    }
+
+    /// Whether the projector at `index` has events to apply, or a finished build to switch to.
+    func needsStep(_ index: Int, head: UInt64, in txn: borrowing some Transaction & ~Copyable) throws -> Bool {
+        let entry = entries[index]
+        let checkpoint = try registry.checkpoint(of: entry.projector.namespace, in: txn)
+        let active = try registry.activeVersion(of: entry.projector.name, in: txn)
+        return checkpoint < head || active != entry.projector.version
+    }
+
+    /// Applies up to `limit` wanted events after the checkpoint of the projector at `index`.
+    ///
+    /// Runs in the writer's transaction. Throws only errors that end the batch.
+    func step(_ index: Int, limit: Int, reader: LogReader, in txn: borrowing WriteTransaction) throws
+        -> ProjectionProgress
+    {
+        let entry = entries[index]
+        let namespace = entry.projector.namespace
+        let head = try reader.head(in: txn)
+        let checkpoint = try registry.checkpoint(of: namespace, in: txn)
+        var next = checkpoint
+        if checkpoint < head {
+            let filter = EventFilter(types: entry.projector.eventTypes)
+            let page = try reader.read(from: checkpoint + 1, direction: .forward, limit: limit, filter: filter, in: txn)
+            for event in page.events {
+                try registry.apply(event, with: entry.projector, to: entry.table, in: txn)
+            }
+            // Without a next page, every event up to the head has been considered.
+            next = page.next.map { $0 - 1 } ?? head
+            try registry.setCheckpoint(next, of: namespace, in: txn)
+        }
+        var switched = false
+        if next == head, try registry.activeVersion(of: entry.projector.name, in: txn) != entry.projector.version {
+            try registry.setActiveVersion(entry.projector.version, of: entry.projector.name, in: txn)
+            switched = true
+        }
+        return ProjectionProgress(checkpoint: next, advanced: next != checkpoint || switched, switched: switched)
+    }
+
+    /// Makes queries read the new version of the projector at `index`; called once its switch committed.
+    func didSwitch(_ index: Int) {
+        let projector = entries[index].projector
+        serving.withLock {
+            $0[projector.name] = Serving(
+                table: entries[index].table, version: projector.version, namespace: projector.namespace)
+        }
+    }
+
+    /// The table queries of `name` read, and the registry key of its checkpoint; `nil` for an unknown name.
+    func servingTable(named name: String) -> (table: ProjectionTable, namespace: String)? {
+        serving.withLock { $0[name].map { ($0.table, $0.namespace) } }
+    }
+
+    /// The checkpoint of the version of `name` that queries read.
+    func servingCheckpoint(named name: String, in txn: borrowing some Transaction & ~Copyable) throws -> UInt64? {
+        guard let namespace = servingTable(named: name)?.namespace else { return nil }
+        return try registry.checkpoint(of: namespace, in: txn)
+    }
+
+    /// The status of every async projection, as of `head`.
+    func statuses(head: UInt64, in txn: borrowing some Transaction & ~Copyable) throws -> [ProjectionStatus] {
+        try entries.map { entry in
+            let name = entry.projector.name
+            let current = serving.withLock { $0[name]! }
+            let checkpoint = try registry.checkpoint(of: current.namespace, in: txn)
+            let letters = try registry.deadLetterRecords(of: name, in: txn).count
+            let building = current.version != entry.projector.version
+            return ProjectionStatus(
+                name: name, version: current.version, mode: "async", checkpoint: checkpoint,
+                lag: head - min(checkpoint, head),
+                deadLetters: letters,
+                state: letters > 0 ? .degraded : building ? .rebuilding(entry.projector.version) : .healthy)
+        }
+    }
+}

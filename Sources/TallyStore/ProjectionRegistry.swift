@@ -1,0 +1,74 @@
+import TallyLMDB
+
+/// The projections' bookkeeping beside the log: which version of each read model is active,
+/// each async read model's checkpoint, and the events projectors could not apply.
+///
+/// Layout (`docs/FORMAT.md`): in `projections`, `<name>` → active version (u32) and
+/// `<namespace>` → checkpoint (u64); in `projection-dead-letters`, `<name>` ‖ 0x00 ‖ position (u64)
+/// → the error as UTF-8 text.
+struct ProjectionRegistry: Sendable {
+    let registry: Database
+    let deadLetters: Database
+
+    init(environment: Environment) throws {
+        func open(_ name: String) throws -> Database {
+            guard let database = try environment.openDatabase(name) else {
+                throw EventLogError.corrupted("database \(name) is missing")
+            }
+            return database
+        }
+        registry = try open("projections")
+        deadLetters = try open("projection-dead-letters")
+    }
+
+    func activeVersion(of name: String, in txn: borrowing some Transaction & ~Copyable) throws -> Int? {
+        try txn.withValue(forKey: Array(name.utf8), in: registry) { Int(UInt32(bigEndianBytes: $0)) }
+    }
+
+    func setActiveVersion(_ version: Int, of name: String, in txn: borrowing WriteTransaction) throws {
+        try txn.put(UInt32(version).bigEndianBytes, forKey: Array(name.utf8), in: registry)
+    }
+
+    func checkpoint(of namespace: String, in txn: borrowing some Transaction & ~Copyable) throws -> UInt64 {
+        try txn.withValue(forKey: Array(namespace.utf8), in: registry) { UInt64(bigEndianBytes: $0) } ?? 0
+    }
+
+    func setCheckpoint(_ position: UInt64, of namespace: String, in txn: borrowing WriteTransaction) throws {
+        try txn.put(position.bigEndianBytes, forKey: Array(namespace.utf8), in: registry)
+    }
+
+    func recordDeadLetter(
+        projector: String, position: UInt64, error: any Error, in txn: borrowing WriteTransaction
+    ) throws {
+        let key = Array(projector.utf8) + [0] + position.bigEndianBytes
+        try txn.put(Array(String(describing: error).utf8), forKey: key, in: deadLetters)
+    }
+
+    /// The dead letters of the projector named `name`, oldest first.
+    func deadLetterRecords(of name: String, in txn: borrowing some Transaction & ~Copyable) throws -> [DeadLetter] {
+        let prefix = Array(name.utf8) + [0]
+        return try ProjectionTable(database: deadLetters).scan(prefix: prefix, limit: .max, in: txn).map { entry in
+            DeadLetter(
+                projector: name,
+                position: entry.key.withUnsafeBytes {
+                    UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: $0[prefix.count...]))
+                },
+                error: String(decoding: entry.value, as: UTF8.self))
+        }
+    }
+
+    /// Applies `event` with `projector` in a nested transaction; an error other than a storage
+    /// fault rolls the projector's writes back and becomes a dead letter.
+    func apply(
+        _ event: RecordedEvent, with projector: any Projector, to table: ProjectionTable,
+        in txn: borrowing WriteTransaction
+    ) throws {
+        do {
+            try txn.nested { child in try projector.apply(event, to: table, in: child) }
+        } catch let error as LMDBError where error.endsTheBatch {
+            throw error
+        } catch {
+            try recordDeadLetter(projector: projector.name, position: event.position, error: error, in: txn)
+        }
+    }
+}
