@@ -73,4 +73,59 @@ enum CommandFigures {
             events: parts.reduce(0) { $0 + $1.0 }, seconds: (ContinuousClock.now - start).seconds,
             latencies: Latencies(parts.flatMap(\.1)))
     }
+
+    /// Figure 6: builds a ledger log of `events` events (setup, not measured, written without
+    /// sync), then reopens it with new versions of all three read models and measures the time
+    /// until all three have caught up: events per second of log.
+    static func rebuild(events: Int, at path: String, mapSize: Int) async throws -> Sample {
+        var options = EventLog.Options()
+        options.environment.mapSize = mapSize
+        var setup = options
+        setup.environment.durability = .unsafeNoSync  // setup only; the rebuild itself is durable
+        do {
+            let log = try EventLog(path: path, options: setup)
+            defer { log.close() }
+            var random = SplitMix64(seed: 6)
+            var batch: [ProposedEvent] = []
+            for index in 0..<events {
+                let account = "acc-\(index < accountCount ? index : Int(random.next() % UInt64(accountCount)))"
+                let event: Ledger.Event
+                if index < accountCount {
+                    event = .accountOpened(.init(account: account, owner: account, currency: "EUR", overdraftLimit: 0))
+                } else {
+                    switch random.next() % 4 {
+                    case 0: event = .withdrawn(.init(account: account, amount: 1))
+                    case 1: event = .transferDebited(.init(account: account, counterparty: "acc-0", amount: 1))
+                    case 2: event = .transferCredited(.init(account: account, counterparty: "acc-0", amount: 1))
+                    default: event = .deposited(.init(account: account, amount: 5))
+                    }
+                }
+                batch.append(
+                    try ProposedEvent(stream: .account(account), type: event.type, data: event.payloadJSON))
+                if batch.count == 1_000 || index == events - 1 {
+                    try await log.append(AppendRequest(events: batch))
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        let start = ContinuousClock.now
+        let log = try EventLog(
+            path: path, options: options, inlineProjectors: [AccountBalances(version: 2)],
+            asyncProjectors: [AccountStatements(version: 2), TrialBalance(version: 2)])
+        defer { log.close() }
+        let head = try log.treeHead().size
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do { try await log.runProjections(pageSize: 4096) } catch is CancellationError {}
+            }
+            for name in ["account-statements", "trial-balance"] {
+                guard try await log.waitForProjection(named: name, toReach: head, timeout: .seconds(3_600)) != nil
+                else {
+                    throw BenchmarkError("\(name) did not catch up")
+                }
+            }
+            group.cancelAll()
+        }
+        return Sample(events: Int(head), seconds: (ContinuousClock.now - start).seconds)
+    }
 }

@@ -33,17 +33,21 @@ struct TallyBench {
 /// What to measure, from the command line.
 struct Configuration: Sendable {
     static let usage = """
-        usage: tally-bench [--runs N] [--events N] [--quick]
+        usage: tally-bench [--runs N] [--events N] [--rebuild-events N] [--quick]
 
           --runs N     measure every figure N times and report the median and spread (default 3)
           --events N   the size of the log for batched appends and reads (default 100000)
-          --quick      a smoke test: 5000 events, 1 run, short time budgets
+          --rebuild-events N
+                       the size of the ledger log whose read models figure 6 rebuilds (default 1000000)
+          --quick      a smoke test: 5000 events, 20000 to rebuild, 1 run, short time budgets
         """
 
     /// How many times every figure is measured.
     var runs = 3
     /// The events appended in batches, and so the size of the log the reads use.
     var events = 100_000
+    /// The ledger events figure 6 rebuilds the read models from.
+    var rebuildEvents = 1_000_000
     /// Whether this is a smoke test with short time budgets.
     var quick = false
     /// Whether to print the usage and stop.
@@ -66,11 +70,13 @@ struct Configuration: Sendable {
     init(arguments: [String]) throws {
         var runs: Int?
         var events: Int?
+        var rebuildEvents: Int?
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             switch argument {
             case "--runs": runs = try Self.positive(remaining.popFirst(), for: argument)
             case "--events": events = try Self.positive(remaining.popFirst(), for: argument)
+            case "--rebuild-events": rebuildEvents = try Self.positive(remaining.popFirst(), for: argument)
             case "--quick": quick = true
             case "--help", "-h": showHelp = true
             default: throw BenchmarkError("unknown argument '\(argument)'")
@@ -79,10 +85,12 @@ struct Configuration: Sendable {
         if quick {
             self.runs = 1
             self.events = 5_000
+            self.rebuildEvents = 20_000
         }
         // Explicit numbers win over --quick's, wherever they appear.
         if let runs { self.runs = runs }
         if let events { self.events = events }
+        if let rebuildEvents { self.rebuildEvents = rebuildEvents }
     }
 
     private static func positive(_ text: String?, for option: String) throws -> Int {
@@ -170,6 +178,7 @@ struct Benchmark {
                 batchRequests, filteredCount: filteredCount, into: &report)
             try await context.measureStreamBatches(streamBatchRequests, into: &report)
             try await context.measureCommands(into: &report)
+            try await context.measureRebuild(into: &report)
             try context.measureRaw(into: &report, phase: "after")
         }
         addRatiosAndTargets(to: &report)
@@ -194,6 +203,9 @@ struct Benchmark {
             by stream, so each append writes \(configuration.eventsPerRequest) events to one stream.
             Figure 5: ledger commands through the writer (deciding from the inline balances read model) over \
             \(CommandFigures.accountCount) funded accounts, for the append budget; a transfer appends 2 events.
+            Figure 6: a ledger log of \(grouped(Double(configuration.rebuildEvents))) events (1,000 accounts opened, \
+            then deposits, withdrawals and transfers) reopened with new versions of all three read models: time \
+            from open (the inline balances rebuild there) until both async ones have caught up.
             Figure 3: reads in pages, touching each event's data and type; the stream figure reads every stream \
             in turn through readStream (pages of 100); the filtered figure selects type \
             "\(Workload.filteredType)" (~1/10 of events).
@@ -281,6 +293,10 @@ struct Benchmark {
             "fig 5 transfers @256 >= 0.25x fig 1 @256 (log's own append rate)",
             values: ratios["command-transfer-256/append-single-256"] ?? [.nan], atLeast: true, limit: 0.25, unit: "x")
         report.addTarget(
+            "fig 6 rebuild of the three ledger read models >= 300,000 events/s",
+            values: report.samples("rebuild-ledger-read-models").map(\.eventsPerSecond), atLeast: true,
+            limit: 300_000, unit: " ev/s")
+        report.addTarget(
             "fig 1 @1 appender p50 <= 1.5x raw LMDB 1 ev/commit p50", values: latency1, atLeast: false, limit: 1.5,
             unit: "x")
     }
@@ -348,6 +364,20 @@ struct RunContext {
                 details: [("callers", .integer(callers))])
         }
         progress("fig 5: commands", since: began)
+    }
+
+    /// Figure 6: rebuilding the three ledger read models from a log of `rebuildEvents` ledger events.
+    func measureRebuild(into report: inout Report) async throws {
+        let began = ContinuousClock.now
+        let name = "rebuild"
+        defer { scratch.remove(name) }
+        let sample = try await CommandFigures.rebuild(
+            events: configuration.rebuildEvents, at: scratch.child(name), mapSize: configuration.mapSize)
+        report.record(
+            sample, id: "rebuild-ledger-read-models",
+            label: "fig 6: rebuild balances + statements + trial balance (log events/s)",
+            details: [("log_events", .integer(configuration.rebuildEvents))])
+        progress("fig 6: \(grouped(sample.eventsPerSecond)) ev/s", since: began)
     }
 
     /// Figure 2b: appends of 100 events to one stream each, into a fresh log.
