@@ -1,6 +1,6 @@
 import Foundation
 package import Ledger
-import TallyCore
+
 package import TallyLMDB
 package import TallyStore
 
@@ -38,7 +38,7 @@ package struct AccountBalances: Projector {
     package init(version: Int = 1) { self.version = version }
 
     package func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws {
-        guard let ledgerEvent = try Ledger.Event(type: event.type, payload: JSONPayload(event.data)) else { return }
+        guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { return }
         let key = Array(ledgerEvent.account.utf8)
         let current = try table.value(forKey: key, in: txn).map(AccountBalance.init(stored:))
         let before: Ledger.State = current.map { [$0.id: $0.account] } ?? [:]
@@ -117,13 +117,4 @@ extension AccountBalance {
             id: id, owner: owner, currency: currency, overdraftLimit: overdraftLimit, balance: balance, status: status,
             revision: revision, position: position)
     }
-}
-
-/// Decodes a stored JSON payload for a domain's event decoder.
-struct JSONPayload: PayloadDecoder {
-    let bytes: ArraySlice<UInt8>
-    init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try Self.decoder.decode(T.self, from: Data(bytes)) }
-
-    private static let decoder = JSONDecoder()
 }

@@ -38,7 +38,7 @@ package struct AccountStatements: Projector {
     package init(version: Int = 1) { self.version = version }
 
     package func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws {
-        guard let ledgerEvent = try Ledger.Event(type: event.type, payload: JSONPayload(event.data)) else { return }
+        guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { return }
         let (kind, amount, counterparty): (StatementEntry.Kind, Int64, String?)
         switch ledgerEvent {
         case .deposited(let movement): (kind, amount, counterparty) = (.deposit, movement.amount, nil)

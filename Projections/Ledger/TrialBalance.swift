@@ -32,7 +32,7 @@ package struct TrialBalance: Projector {
     package init(version: Int = 1) { self.version = version }
 
     package func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws {
-        guard let ledgerEvent = try Ledger.Event(type: event.type, payload: JSONPayload(event.data)) else { return }
+        guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { return }
         let currency: String
         if case .accountOpened(let opened) = ledgerEvent {
             var row = RowWriter()

@@ -1,6 +1,12 @@
-package import TallyCore
-
 extension Ledger {
+    /// Why a stored payload is not the ledger event its type names.
+    package enum PayloadError: Error, Equatable {
+        /// Not a JSON object of string and integer members.
+        case malformed
+        /// The member is absent or of the wrong kind.
+        case missing(String)
+    }
+
     /// What happened to an account. These cases, their type names and their payloads' JSON
     /// members are the stored format: rename nothing; add cases instead.
     package enum Event: Sendable, Equatable {
@@ -111,20 +117,30 @@ extension Ledger.Event {
         }
     }
 
-    /// Rebuilds an event from its stored type name and payload; `nil` for a type the ledger does not know.
+    /// Rebuilds an event from its stored type name and JSON payload; `nil` for a type the ledger does not know.
     ///
-    /// - Throws: whatever `decoder` throws when the payload does not match the type.
-    package init?(type: String, payload decoder: some PayloadDecoder) throws {
+    /// - Throws: ``Ledger/PayloadError`` when the payload does not match the type.
+    package init?(type: String, json: some Collection<UInt8>) throws {
+        guard Self.typeNames.contains(type) else { return nil }
+        let object = try FlatJSONObject(json)
         switch type {
-        case "accountOpened": self = .accountOpened(try decoder.decode(Ledger.AccountOpened.self))
-        case "deposited": self = .deposited(try decoder.decode(Ledger.Movement.self))
-        case "withdrawn": self = .withdrawn(try decoder.decode(Ledger.Movement.self))
-        case "transferDebited": self = .transferDebited(try decoder.decode(Ledger.TransferLeg.self))
-        case "transferCredited": self = .transferCredited(try decoder.decode(Ledger.TransferLeg.self))
-        case "accountFrozen": self = .accountFrozen(try decoder.decode(Ledger.AccountReference.self))
-        case "accountUnfrozen": self = .accountUnfrozen(try decoder.decode(Ledger.AccountReference.self))
-        case "accountClosed": self = .accountClosed(try decoder.decode(Ledger.AccountReference.self))
-        default: return nil
+        case "accountOpened":
+            self = .accountOpened(
+                .init(
+                    account: try object.string("account"), owner: try object.string("owner"),
+                    currency: try object.string("currency"), overdraftLimit: try object.integer("overdraftLimit")))
+        case "deposited":
+            self = .deposited(.init(account: try object.string("account"), amount: try object.integer("amount")))
+        case "withdrawn":
+            self = .withdrawn(.init(account: try object.string("account"), amount: try object.integer("amount")))
+        case "transferDebited", "transferCredited":
+            let leg = Ledger.TransferLeg(
+                account: try object.string("account"), counterparty: try object.string("counterparty"),
+                amount: try object.integer("amount"))
+            self = type == "transferDebited" ? .transferDebited(leg) : .transferCredited(leg)
+        case "accountFrozen": self = .accountFrozen(.init(account: try object.string("account")))
+        case "accountUnfrozen": self = .accountUnfrozen(.init(account: try object.string("account")))
+        default: self = .accountClosed(.init(account: try object.string("account")))
         }
     }
 }

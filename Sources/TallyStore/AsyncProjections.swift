@@ -97,11 +97,10 @@ final class AsyncProjections: Sendable {
         let checkpoint = try registry.checkpoint(of: namespace, in: txn)
         var next = checkpoint
         if checkpoint < head {
-            let filter = EventFilter(types: entry.projector.eventTypes)
-            let page = try reader.read(from: checkpoint + 1, direction: .forward, limit: limit, filter: filter, in: txn)
-            for event in page.events {
-                try registry.apply(event, with: entry.projector, to: entry.table, in: txn)
-            }
+            // A scan of the log, not the type index: projectors want most events, and a scan reads
+            // each once, where the index would look each one up again.
+            let page = try reader.read(from: checkpoint + 1, direction: .forward, limit: limit, filter: .all, in: txn)
+            try registry.apply(page.events, with: entry.projector, to: entry.table, in: txn)
             // Without a next page, every event up to the head has been considered.
             next = page.next.map { $0 - 1 } ?? head
             try registry.setCheckpoint(next, of: namespace, in: txn)

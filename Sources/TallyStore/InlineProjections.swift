@@ -83,9 +83,7 @@ struct InlineProjections: Sendable {
     /// - Throws: only errors that end the whole batch (a full map, a storage fault).
     func apply(_ events: [RecordedEvent], in txn: borrowing WriteTransaction) throws {
         for entry in entries {
-            for event in events where entry.projector.wants(event) {
-                try registry.apply(event, with: entry.projector, to: entry.table, in: txn)
-            }
+            try registry.apply(events, with: entry.projector, to: entry.table, in: txn)
         }
     }
 
@@ -105,12 +103,10 @@ struct InlineProjections: Sendable {
         in txn: borrowing WriteTransaction
     ) throws {
         var from: UInt64? = 1
-        let filter = EventFilter(types: entry.projector.eventTypes)
         while let start = from {
-            let page = try reader.read(from: start, direction: .forward, limit: 1024, filter: filter, in: txn)
-            for event in page.events {
-                try registry.apply(event, with: entry.projector, to: entry.table, in: txn)
-            }
+            // A scan, not the type index: see ``AsyncProjections/step(_:limit:reader:in:)``.
+            let page = try reader.read(from: start, direction: .forward, limit: 1024, filter: .all, in: txn)
+            try registry.apply(page.events, with: entry.projector, to: entry.table, in: txn)
             from = page.next
         }
     }

@@ -57,6 +57,26 @@ struct ProjectionRegistry: Sendable {
         }
     }
 
+    /// Applies the events `projector` wants from `events`, all in one nested transaction; if one
+    /// throws (other than a storage fault), rolls them back and applies them one at a time, so only
+    /// the events that throw become dead letters.
+    func apply(
+        _ events: [RecordedEvent], with projector: any Projector, to table: ProjectionTable,
+        in txn: borrowing WriteTransaction
+    ) throws {
+        let wanted = events.filter(projector.wants)
+        guard !wanted.isEmpty else { return }
+        do {
+            try txn.nested { child in
+                for event in wanted { try projector.apply(event, to: table, in: child) }
+            }
+        } catch let error as LMDBError where error.endsTheBatch {
+            throw error
+        } catch {
+            for event in wanted { try apply(event, with: projector, to: table, in: txn) }
+        }
+    }
+
     /// Applies `event` with `projector` in a nested transaction; an error other than a storage
     /// fault rolls the projector's writes back and becomes a dead letter.
     func apply(

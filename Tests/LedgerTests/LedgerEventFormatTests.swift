@@ -1,13 +1,6 @@
 import Foundation
 import Ledger
-import TallyCore
 import Testing
-
-/// Decodes payloads from JSON bytes, as the store will.
-struct JSONPayload: PayloadDecoder {
-    let bytes: Data
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: bytes) }
-}
 
 @Suite("Ledger storage format")
 struct LedgerEventFormatTests {
@@ -37,7 +30,7 @@ struct LedgerEventFormatTests {
         #expect(event.type == type)
         #expect(String(decoding: try encoder.encode(event.payload), as: UTF8.self) == json)
         #expect(String(decoding: event.payloadJSON, as: UTF8.self) == json)
-        #expect(try Ledger.Event(type: type, payload: JSONPayload(bytes: Data(json.utf8))) == event)
+        #expect(try Ledger.Event(type: type, json: Array(json.utf8)) == event)
     }
 
     @Test(arguments: [
@@ -48,14 +41,32 @@ struct LedgerEventFormatTests {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let event = Ledger.Event.accountOpened(.init(account: "a", owner: owner, currency: "EUR", overdraftLimit: 0))
         #expect(event.payloadJSON == Array(try encoder.encode(event.payload)))
-        #expect(try Ledger.Event(type: event.type, payload: JSONPayload(bytes: Data(event.payloadJSON))) == event)
+        #expect(try Ledger.Event(type: event.type, json: event.payloadJSON) == event)
     }
 
     @Test func everyTypeNameIsCoveredAndUnknownTypesAreNotLedgerEvents() throws {
         #expect(Ledger.Event.typeNames.count == 8)
-        #expect(try Ledger.Event(type: "somethingElse", payload: JSONPayload(bytes: Data("{}".utf8))) == nil)
-        #expect(throws: DecodingError.self) {
-            try Ledger.Event(type: "deposited", payload: JSONPayload(bytes: Data(#"{"account":"a"}"#.utf8)))
-        }
+        #expect(try Ledger.Event(type: "somethingElse", json: Array("{}".utf8)) == nil)
+    }
+
+    @Test(arguments: [
+        (#"{"account":"a"}"#, Ledger.PayloadError.missing("amount")),
+        (#"{"account":"a","amount":"7"}"#, .missing("amount")),
+        (#"{"account":"a","amount":1.5}"#, .malformed),
+        (#"{"account":"a","amount":99999999999999999999}"#, .malformed),
+        (#"{"account":"a","amount":{"n":1}}"#, .malformed),
+        (#"{"account":"a","amount":7} trailing"#, .malformed),
+        (#"["account"]"#, .malformed),
+        (#"{"account":"a\q","amount":7}"#, .malformed),
+    ])
+    func payloadsThatDoNotFitTheirTypeAreRefused(json: String, error: Ledger.PayloadError) {
+        #expect(throws: error) { try Ledger.Event(type: "deposited", json: Array(json.utf8)) }
+    }
+
+    @Test func payloadsMayBeSpacedReorderedAndEscapedAsJSONAllows() throws {
+        let json = #" { "amount" : -3 , "account" : "caf\u00e9 \ud83d\ude00 \"q\"" } "#
+        #expect(
+            try Ledger.Event(type: "withdrawn", json: Array(json.utf8))
+                == .withdrawn(.init(account: "café 😀 \"q\"", amount: -3)))
     }
 }
