@@ -120,28 +120,15 @@ struct LogReader: Sendable {
     func streams(
         prefix: String, after: StreamID?, limit: Int, in txn: borrowing some Transaction & ~Copyable
     ) throws -> StreamList {
-        let prefixBytes = Array(prefix.utf8)
-        var heads: [StreamHead] = []
-        var more = false
-        try txn.withCursor(in: schema.streamHeads) { cursor in
-            var entry: Cursor.Entry?
-            if let after {
-                entry = try cursor.seek(atLeast: Array(after.rawValue.utf8))
-                if let found = entry, found.key.elementsEqual(after.rawValue.utf8) { entry = try cursor.next() }
-            } else {
-                // LMDB refuses an empty key, so "no prefix" starts at the first stream.
-                entry = try prefixBytes.isEmpty ? cursor.first() : cursor.seek(atLeast: prefixBytes)
-            }
-            while let current = entry, current.key.starts(with: prefixBytes) {
-                guard heads.count < limit else {
-                    more = true
-                    return
-                }
-                let stream = StreamID(stored: String(decoding: current.key, as: UTF8.self))
-                heads.append(try StreamHead(stream: stream, stored: current.value))
-                entry = try cursor.next()
+        // One entry more than asked for tells whether another page follows.
+        let entries = try ProjectionTable(database: schema.streamHeads).scan(
+            prefix: Array(prefix.utf8), after: after.map { Array($0.rawValue.utf8) }, limit: max(limit, 0) + 1, in: txn)
+        let heads = try entries.prefix(max(limit, 0)).map { entry in
+            try entry.value.withUnsafeBytes { value in
+                try StreamHead(stream: StreamID(stored: String(decoding: entry.key, as: UTF8.self)), stored: value)
             }
         }
+        let more = entries.count > heads.count
         return StreamList(streams: heads, next: more ? heads.last?.stream : nil)
     }
 

@@ -31,7 +31,8 @@ extension Projector {
     func wants(_ event: RecordedEvent) -> Bool { eventTypes.isEmpty || eventTypes.contains(event.type) }
 }
 
-/// A projector's own key–value table, with typed access for its queries.
+/// A projector's own key–value table, with typed access for its queries. (The log reads its own
+/// `stream-heads` through the same type, for the same prefix scans.)
 package struct ProjectionTable: Sendable {
     let database: Database
 
@@ -63,6 +64,7 @@ package struct ProjectionTable: Sendable {
                 entry = try cursor.seek(atLeast: after)
                 if let found = entry, found.key.elementsEqual(after) { entry = try cursor.next() }
             } else {
+                // LMDB refuses an empty key, so "no prefix" starts at the first entry.
                 entry = try prefix.isEmpty ? cursor.first() : cursor.seek(atLeast: prefix)
             }
             while let current = entry, current.key.starts(with: prefix), entries.count < limit {
