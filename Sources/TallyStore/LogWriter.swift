@@ -176,20 +176,23 @@ final class LogWriter: Sendable {
     private func apply(
         _ pending: PendingAppend, state: inout LogState, recordedAt: Timestamp, in txn: borrowing WriteTransaction
     ) throws {
+        if case .project(let projections, let index, let limit) = pending.operation {
+            // A projection step writes as it goes: any failure but a batch-ending one abandons the batch.
+            do {
+                pending.outcome = .success(
+                    .projected(try projections.step(index, limit: limit, reader: appender.reader, in: txn)))
+            } catch let error as LMDBError where error.endsTheBatch {
+                throw error
+            } catch {
+                throw PartialWrite(pending: pending, error: error)
+            }
+            return
+        }
         let plan: AppendPlan
         var command: (any CommandHandler)?
         do {
             switch pending.operation {
-            case .project(let projections, let index, let limit):
-                do {
-                    pending.outcome = .success(
-                        .projected(try projections.step(index, limit: limit, reader: appender.reader, in: txn)))
-                } catch let error as LMDBError where error.endsTheBatch {
-                    throw error
-                } catch {
-                    throw PartialWrite(pending: pending, error: error)
-                }
-                return
+            case .project: return  // handled above
             case .append(let request):
                 plan = try appender.plan(request, in: txn)
             case .command(let handler):
