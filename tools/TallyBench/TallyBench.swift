@@ -384,21 +384,28 @@ struct RunContext {
     func measureStreamBatches(_ requests: [AppendRequest], into report: inout Report) async throws {
         let began = ContinuousClock.now
         try await withFreshLog("append-stream-batch") { log in
-            var sample = try await TallyFigures.append(
-                requests, to: log, appenders: configuration.batchAppenders, budget: .seconds(86_400))
-            sample.eventsPerCommit = try TallyFigures.eventsPerCommit(
-                in: log, from: UInt64(configuration.warmUpEvents + 1))
-            report.record(
-                sample, id: "append-batch-100-one-stream",
-                label:
-                    "fig 2b: \(configuration.eventsPerRequest)-event appends to one stream, "
-                    + "\(configuration.batchAppenders) appenders",
-                details: [
-                    ("appenders", .integer(configuration.batchAppenders)),
-                    ("events_per_append", .integer(configuration.eventsPerRequest)),
-                ])
+            let sample = try await appendBatches(
+                requests, to: log, id: "append-batch-100-one-stream",
+                label: "fig 2b: \(configuration.eventsPerRequest)-event appends to one stream, "
+                    + "\(configuration.batchAppenders) appenders", into: &report)
             progress("fig 2b: \(grouped(sample.eventsPerSecond)) ev/s", since: began)
         }
+    }
+
+    /// Appends `requests` (no time budget) from the figure-2 appenders and records the sample as `id`.
+    private func appendBatches(
+        _ requests: [AppendRequest], to log: EventLog, id: String, label: String, into report: inout Report
+    ) async throws -> Sample {
+        var sample = try await TallyFigures.append(
+            requests, to: log, appenders: configuration.batchAppenders, budget: .seconds(86_400))
+        sample.eventsPerCommit = try TallyFigures.eventsPerCommit(in: log, from: UInt64(configuration.warmUpEvents + 1))
+        report.record(
+            sample, id: id, label: label,
+            details: [
+                ("appenders", .integer(configuration.batchAppenders)),
+                ("events_per_append", .integer(configuration.eventsPerRequest)),
+            ])
+        return sample
     }
 
     /// Figure 2 into a fresh log, then figures 3 and 4 reading that log.
@@ -408,18 +415,11 @@ struct RunContext {
         var began = ContinuousClock.now
         try await withFreshLog("append-batch") { log in
             // No time budget: the reads need the whole log.
-            var sample = try await TallyFigures.append(
-                requests, to: log, appenders: configuration.batchAppenders, budget: .seconds(86_400))
-            sample.eventsPerCommit = try TallyFigures.eventsPerCommit(
-                in: log, from: UInt64(configuration.warmUpEvents + 1))
-            report.record(
-                sample, id: "append-batch-100",
+            let sample = try await appendBatches(
+                requests, to: log, id: "append-batch-100",
                 label:
                     "fig 2: \(configuration.eventsPerRequest)-event appends, \(configuration.batchAppenders) appenders",
-                details: [
-                    ("appenders", .integer(configuration.batchAppenders)),
-                    ("events_per_append", .integer(configuration.eventsPerRequest)),
-                ])
+                into: &report)
             progress("fig 2: \(grouped(sample.eventsPerSecond)) ev/s", since: began)
 
             began = ContinuousClock.now
