@@ -3,6 +3,7 @@ package import Foundation
 package import Ledger
 package import TallyLMDB
 package import TallyStore
+package import TallyCore
 
 extension StreamID {
     /// The stream of ledger account `id`: `account-<id>`. The only place the category is spelled.
@@ -108,4 +109,82 @@ extension Ledger.Command {
         case .close: "close"
         }
     }
+}
+
+extension LedgerCommand {
+    /// Routes the ledger's command type names (``Ledger/Command/type``) and JSON bodies to commands:
+    /// `openAccount {"id","owner","currency","overdraftLimit"}` (limit optional, default 0),
+    /// `deposit`/`withdraw {"account","amount"}`, `transfer {"from","to","amount"}`,
+    /// `freeze`/`unfreeze`/`close {"account"}`. Unknown members are refused.
+    package static let router = CommandRouter<Ledger.Command>([
+        "openAccount": { body in
+            let open = try decode(OpenAccountBody.self, body)
+            return .openAccount(
+                id: open.id, owner: open.owner, currency: open.currency, overdraftLimit: open.overdraftLimit ?? 0)
+        },
+        "deposit": { body in
+            let movement = try decode(MovementBody.self, body)
+            return .deposit(account: movement.account, amount: movement.amount)
+        },
+        "withdraw": { body in
+            let movement = try decode(MovementBody.self, body)
+            return .withdraw(account: movement.account, amount: movement.amount)
+        },
+        "transfer": { body in
+            let transfer = try decode(TransferBody.self, body)
+            return .transfer(from: transfer.from, to: transfer.to, amount: transfer.amount)
+        },
+        "freeze": { body in .freeze(account: try decode(AccountBody.self, body).account) },
+        "unfreeze": { body in .unfreeze(account: try decode(AccountBody.self, body).account) },
+        "close": { body in .close(account: try decode(AccountBody.self, body).account) },
+    ])
+
+    /// Decodes `body` as `T`, refusing members `T` does not name (a typo must not pass silently).
+    private static func decode<T: Decodable & KnownMembers>(_: T.Type, _ body: [UInt8]) throws -> T {
+        let object = try JSONSerialization.jsonObject(with: Data(body))
+        guard let members = object as? [String: Any] else { throw CommandBodyError.notAnObject }
+        if let unknown = members.keys.sorted().first(where: { !T.members.contains($0) }) {
+            throw CommandBodyError.unknownMember(unknown)
+        }
+        return try JSONDecoder().decode(T.self, from: Data(body))
+    }
+}
+
+/// Why a command body was refused.
+package enum CommandBodyError: Error, Equatable {
+    /// The body is not a JSON object.
+    case notAnObject
+    /// The body names a member the command does not have.
+    case unknownMember(String)
+}
+
+/// A body type that lists the members it accepts.
+private protocol KnownMembers {
+    static var members: Set<String> { get }
+}
+
+private struct OpenAccountBody: Decodable, KnownMembers {
+    static let members: Set<String> = ["id", "owner", "currency", "overdraftLimit"]
+    let id: String
+    let owner: String
+    let currency: String
+    let overdraftLimit: Int64?
+}
+
+private struct MovementBody: Decodable, KnownMembers {
+    static let members: Set<String> = ["account", "amount"]
+    let account: String
+    let amount: Int64
+}
+
+private struct TransferBody: Decodable, KnownMembers {
+    static let members: Set<String> = ["from", "to", "amount"]
+    let from: String
+    let to: String
+    let amount: Int64
+}
+
+private struct AccountBody: Decodable, KnownMembers {
+    static let members: Set<String> = ["account"]
+    let account: String
 }
