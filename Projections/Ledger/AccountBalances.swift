@@ -51,6 +51,16 @@ package struct AccountBalances: Projector {
         try table.put(row.stored, forKey: key, in: txn)
     }
 
+    /// Skipping an event moves the account's row to the event's revision and position, unchanged
+    /// otherwise, so commands on the account (which expect the row's revision) can run again.
+    package func skip(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws {
+        guard let id = event.stream.accountID, let row = try Self.balance(of: id, in: table, txn: txn) else { return }
+        let moved = AccountBalance(
+            id: row.id, owner: row.owner, currency: row.currency, overdraftLimit: row.overdraftLimit,
+            balance: row.balance, status: row.status, revision: event.revision, position: event.position)
+        try table.put(moved.stored, forKey: Array(id.utf8), in: txn)
+    }
+
     /// The row of account `id`, or `nil` if it has never been opened.
     package static func balance(of id: String, in table: ProjectionTable, txn: borrowing some Transaction & ~Copyable)
         throws -> AccountBalance?

@@ -6,8 +6,19 @@ package import TallyStore
 package import TallyCore
 
 extension StreamID {
-    /// The stream of ledger account `id`: `account-<id>`. The only place the category is spelled.
-    package static func account(_ id: String) throws -> StreamID { try StreamID("account-\(id)") }
+    /// The category of ledger account streams; the only place it is spelled.
+    private static let accountCategory = "account"
+
+    /// The stream of ledger account `id`: `account-<id>`.
+    package static func account(_ id: String) throws -> StreamID { try StreamID("\(accountCategory)-\(id)") }
+
+    /// The account id of an `account-<id>` stream; `nil` for any other stream.
+    package var accountID: String? {
+        guard category == Self.accountCategory, rawValue.utf8.count > Self.accountCategory.utf8.count + 1 else {
+            return nil
+        }
+        return String(rawValue.dropFirst(Self.accountCategory.count + 1))
+    }
 }
 
 /// Who asked for a command and in which conversation; recorded in every event's metadata.

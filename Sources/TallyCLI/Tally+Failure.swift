@@ -23,7 +23,7 @@ extension Tally {
         switch error {
         case let error as EventLogError:
             switch error {
-            case .unsupportedFormat, .corrupted, .streamNotFound, .treeTooSmall, .unknownProjection:
+            case .unsupportedFormat, .corrupted, .streamNotFound, .treeTooSmall, .unknownProjection, .noSuchDeadLetter:
                 ExitCode(65)  // EX_DATAERR
             case .wrongExpectedRevision, .appendConditionFailed, .idempotencyConflict, .overloaded, .closed:
                 ExitCode(75)  // EX_TEMPFAIL: re-read, then retry

@@ -113,6 +113,11 @@ final class AsyncProjections: Sendable {
         return ProjectionProgress(checkpoint: next, advanced: next != checkpoint || switched, switched: switched)
     }
 
+    /// The registered projector named `name` and the table it writes.
+    func entry(named name: String) -> (projector: any Projector, table: ProjectionTable)? {
+        entries.first { $0.projector.name == name }.map { ($0.projector, $0.table) }
+    }
+
     /// Makes queries read the new version of the projector at `index`; called once its switch committed.
     func didSwitch(_ index: Int) {
         let projector = entries[index].projector

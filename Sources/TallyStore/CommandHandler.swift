@@ -26,12 +26,14 @@ enum WriteOperation: Sendable {
     case append(AppendRequest)
     case command(any CommandHandler)
     case project(AsyncProjections, index: Int, limit: Int)
+    case resolveDeadLetter(DeadLetterResolution, projector: any Projector, table: ProjectionTable, position: UInt64)
 
     var estimatedBytes: Int {
         switch self {
         case .append(let request): request.estimatedBytes
         case .command(let handler): handler.estimatedBytes
         case .project(_, _, let limit): limit * 512
+        case .resolveDeadLetter: 4096
         }
     }
 }
@@ -40,6 +42,7 @@ enum WriteOperation: Sendable {
 enum WriteResult: Sendable {
     case receipt(AppendReceipt)
     case projected(ProjectionProgress)
+    case resolved(Bool)
 }
 
 /// The record of a command that ran: `commands` maps its id to this.

@@ -68,7 +68,8 @@ package final class EventLog: Sendable {
         async = try AsyncProjections(projectors: asyncProjectors, environment: environment, registry: registry)
         notifier = CommitNotifier(head: state.head)
         writer = LogWriter(
-            environment: environment, appender: LogAppender(reader: reader), inline: inline, notifier: notifier,
+            environment: environment, appender: LogAppender(reader: reader), inline: inline, registry: registry,
+            notifier: notifier,
             limits: .init(
                 maxQueuedAppends: options.maxQueuedAppends, maxBatchAppends: options.maxBatchAppends,
                 maxBatchBytes: options.maxBatchBytes, enqueueTimeout: options.enqueueTimeout,
@@ -202,6 +203,25 @@ package final class EventLog: Sendable {
                 group.cancelAll()
             }
         }
+    }
+
+    /// Retries (applies again) or skips the dead letter of the projector named `name` at `position`.
+    ///
+    /// - Returns: whether the dead letter is resolved; a retry that fails again keeps it, with the new error.
+    /// - Throws: ``EventLogError/unknownProjection(_:)``, ``EventLogError/noSuchDeadLetter(projector:position:)``.
+    @discardableResult
+    package func resolveDeadLetter(
+        _ resolution: DeadLetterResolution, projector name: String, position: UInt64
+    ) async throws -> Bool {
+        guard let entry = inline.entry(named: name) ?? async.entry(named: name) else {
+            throw EventLogError.unknownProjection(name)
+        }
+        let operation = WriteOperation.resolveDeadLetter(
+            resolution, projector: entry.projector, table: entry.table, position: position)
+        guard case .resolved(let resolved) = try await writer.submit(operation) else {
+            throw EventLogError.corrupted("the writer answered a dead-letter resolution with something else")
+        }
+        return resolved
     }
 
     /// The events the projector named `name` could not apply, oldest first.

@@ -13,6 +13,8 @@ package enum EventLogError: Error, Equatable, Sendable {
     case treeTooSmall(size: UInt64, requested: UInt64)
     /// No projection has this name.
     case unknownProjection(String)
+    /// The projector has no dead letter at this position.
+    case noSuchDeadLetter(projector: String, position: UInt64)
     /// The stream has no events.
     case streamNotFound(StreamID)
     /// The write queue stayed full past the caller's deadline; retry later.

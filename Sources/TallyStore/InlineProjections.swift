@@ -25,6 +25,14 @@ package struct ProjectionStatus: Sendable, Equatable {
     package let state: State
 }
 
+/// What an operator does with a dead letter.
+package enum DeadLetterResolution: Sendable {
+    /// Apply the event again (after fixing the projector or its data).
+    case retry
+    /// Give up on the event: the projector's ``Projector/skip(_:in:txn:)`` acknowledges it.
+    case skip
+}
+
 /// An event a projector could not apply, kept so an operator can see why and retry or skip it.
 package struct DeadLetter: Sendable, Equatable {
     package let projector: String
@@ -76,6 +84,11 @@ struct InlineProjections: Sendable {
     /// The table of the registered projector named `name`.
     func table(named name: String) -> ProjectionTable? {
         entries.first { $0.projector.name == name }?.table
+    }
+
+    /// The registered projector named `name` and its table.
+    func entry(named name: String) -> (projector: any Projector, table: ProjectionTable)? {
+        entries.first { $0.projector.name == name }
     }
 
     /// Applies `events` to every projector that wants them.

@@ -37,6 +37,7 @@ final class LogWriter: Sendable {
     private let environment: Environment
     private let appender: LogAppender
     private let inline: InlineProjections
+    private let registry: ProjectionRegistry
     private let notifier: CommitNotifier
     private let limits: Limits
     private let logger: Logger
@@ -45,9 +46,10 @@ final class LogWriter: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     init(
-        environment: Environment, appender: LogAppender, inline: InlineProjections, notifier: CommitNotifier,
-        limits: Limits, initialState: LogState, logger: Logger
+        environment: Environment, appender: LogAppender, inline: InlineProjections, registry: ProjectionRegistry,
+        notifier: CommitNotifier, limits: Limits, initialState: LogState, logger: Logger
     ) {
+        self.registry = registry
         self.environment = environment
         self.appender = appender
         self.inline = inline
@@ -188,11 +190,27 @@ final class LogWriter: Sendable {
             }
             return
         }
+        if case .resolveDeadLetter(let resolution, let projector, let table, let position) = pending.operation {
+            do {
+                guard let event = try appender.reader.event(at: position, in: txn) else {
+                    throw EventLogError.noSuchDeadLetter(projector: projector.name, position: position)
+                }
+                pending.outcome = .success(
+                    .resolved(
+                        try registry.resolveDeadLetter(
+                            resolution, of: event, with: projector, table: table, in: txn)))
+            } catch let error as LMDBError where error.endsTheBatch {
+                throw error
+            } catch {
+                pending.outcome = .failure(error)  // checked before any write: nothing to undo
+            }
+            return
+        }
         let plan: AppendPlan
         var command: (any CommandHandler)?
         do {
             switch pending.operation {
-            case .project: return  // handled above
+            case .project, .resolveDeadLetter: return  // handled above
             case .append(let request):
                 plan = try appender.plan(request, in: txn)
             case .command(let handler):
@@ -316,6 +334,8 @@ final class PendingAppend: @unchecked Sendable {
         case replayed(AppendReceipt)
         /// An async projector's step.
         case projected(ProjectionProgress)
+        /// A dead letter retried or skipped: whether it is resolved.
+        case resolved(Bool)
     }
 
     init(operation: WriteOperation, continuation: CheckedContinuation<WriteResult, any Error>) {
@@ -335,6 +355,7 @@ final class PendingAppend: @unchecked Sendable {
             }
         case .success(.replayed(let receipt)): continuation.resume(returning: .receipt(receipt))
         case .success(.projected(let progress)): continuation.resume(returning: .projected(progress))
+        case .success(.resolved(let resolved)): continuation.resume(returning: .resolved(resolved))
         case .failure(let error): continuation.resume(throwing: error)
         case nil: continuation.resume(throwing: EventLogError.corrupted("append finished without an outcome"))
         }

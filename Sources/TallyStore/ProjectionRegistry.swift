@@ -44,6 +44,35 @@ struct ProjectionRegistry: Sendable {
         try txn.put(Array(String(describing: error).utf8), forKey: key, in: deadLetters)
     }
 
+    /// Retries or skips the dead letter of `projector` at `event`'s position.
+    ///
+    /// - Returns: whether the dead letter is resolved (a retry that throws again stays, with its new error).
+    /// - Throws: ``EventLogError/noSuchDeadLetter(projector:position:)`` if there is none.
+    func resolveDeadLetter(
+        _ resolution: DeadLetterResolution, of event: RecordedEvent, with projector: any Projector,
+        table: ProjectionTable, in txn: borrowing WriteTransaction
+    ) throws -> Bool {
+        let key = Array(projector.name.utf8) + [0] + event.position.bigEndianBytes
+        guard try txn.value(forKey: key, in: deadLetters) != nil else {
+            throw EventLogError.noSuchDeadLetter(projector: projector.name, position: event.position)
+        }
+        switch resolution {
+        case .skip:
+            try txn.nested { child in try projector.skip(event, in: table, txn: child) }
+        case .retry:
+            do {
+                try txn.nested { child in try projector.apply(event, to: table, in: child) }
+            } catch let error as LMDBError where error.endsTheBatch {
+                throw error
+            } catch {
+                try txn.put(Array(String(describing: error).utf8), forKey: key, in: deadLetters)
+                return false
+            }
+        }
+        try txn.delete(key, in: deadLetters)
+        return true
+    }
+
     /// The dead letters of the projector named `name`, oldest first.
     func deadLetterRecords(of name: String, in txn: borrowing some Transaction & ~Copyable) throws -> [DeadLetter] {
         let prefix = Array(name.utf8) + [0]

@@ -21,9 +21,15 @@ package protocol Projector: Sendable {
     /// - Throws: anything; the event then goes to a dead-letter record and the projection is degraded,
     ///   while the log and the other projectors carry on.
     func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
+    /// Acknowledges a dead-lettered event an operator chose to skip: the read model should carry
+    /// on as if the event changed nothing (for example, note that its stream moved on). The
+    /// default does nothing.
+    func skip(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws
 }
 
 extension Projector {
+    package func skip(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws {}
+
     /// The read model's database name: `projection.<name>.v<version>`.
     package var namespace: String { "projection.\(name).v\(version)" }
 

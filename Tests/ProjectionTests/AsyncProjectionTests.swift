@@ -136,6 +136,34 @@ struct AsyncProjectionTests {
         }
     }
 
+    @Test func anAsyncDeadLetterRetriedAfterItsCauseIsFixedIsApplied() async throws {
+        try await AsyncLedger.with { subject in
+            let log = subject.log
+            // A raw deposit to an account the trial balance has never seen: dead-lettered.
+            let deposit = Ledger.Event.deposited(.init(account: "b", amount: 40))
+            let early = try await log.append(
+                AppendRequest(events: [
+                    try ProposedEvent(stream: .account("b"), type: deposit.type, data: deposit.payloadJSON)
+                ]))
+            let position = try #require(early.positions?.lowerBound)
+            _ = try await log.waitForProjection(named: "trial-balance", toReach: position, timeout: .seconds(10))
+            #expect(try log.deadLetters(of: "trial-balance").map(\.position) == [position])
+            // Then the account's opening arrives, and the retry succeeds.
+            let opened = Ledger.Event.accountOpened(
+                .init(account: "b", owner: "Bob", currency: "EUR", overdraftLimit: 0))
+            let later = try await log.append(
+                AppendRequest(events: [
+                    try ProposedEvent(stream: .account("b"), type: opened.type, data: opened.payloadJSON)
+                ]))
+            _ = try await log.waitForProjection(
+                named: "trial-balance", toReach: try #require(later.positions?.lowerBound), timeout: .seconds(10))
+            #expect(try await log.resolveDeadLetter(.retry, projector: "trial-balance", position: position))
+            #expect(try log.deadLetters(of: "trial-balance").isEmpty)
+            let eur = try #require(try subject.trialBalance().totals.first { $0.currency == "EUR" })
+            #expect(eur.deposits == 40 && eur.balances == 40 && eur.accounts == 1)
+        }
+    }
+
     @Test func aNewVersionBuildsWhileTheOldOneServesThenTakesOverAndEqualsIt() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-async-\(UUID().uuidString)")
             .path

@@ -215,7 +215,28 @@ struct LedgerProjectionTests {
             ) {
                 try await ledger.run(.deposit(account: "a", amount: 7))
             }
+            // Retrying the same bad event fails again and keeps the dead letter; skipping it
+            // acknowledges it, and the account takes commands again.
+            #expect(try await !ledger.log.resolveDeadLetter(.retry, projector: "account-balances", position: 2))
+            #expect(try ledger.log.deadLetters(of: "account-balances").map(\.position) == [2])
+            #expect(try await ledger.log.resolveDeadLetter(.skip, projector: "account-balances", position: 2))
+            #expect(try ledger.log.deadLetters(of: "account-balances").isEmpty)
+            #expect(try ledger.log.projectionStatuses().first?.state == .healthy)
+            try await ledger.run(.deposit(account: "a", amount: 7))
+            #expect(try ledger.balance("a")?.balance == 7 && ledger.balance("a")?.revision == 2)
+            await #expect(throws: EventLogError.noSuchDeadLetter(projector: "account-balances", position: 2)) {
+                try await ledger.log.resolveDeadLetter(.skip, projector: "account-balances", position: 2)
+            }
+            await #expect(throws: EventLogError.unknownProjection("nope")) {
+                try await ledger.log.resolveDeadLetter(.retry, projector: "nope", position: 2)
+            }
         }
+    }
+
+    @Test func streamsOfOtherCategoriesHaveNoAccountID() throws {
+        #expect(try StreamID.account("a-1").accountID == "a-1")
+        #expect(try StreamID("order-1").accountID == nil)
+        #expect(try StreamID("account").accountID == nil)
     }
 
     @Test func queriesReportThePositionTheyReflect() async throws {
