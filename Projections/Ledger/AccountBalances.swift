@@ -37,18 +37,23 @@ package struct AccountBalances: Projector {
     /// The projector at `version` (bump it to rebuild the read model from the log).
     package init(version: Int = 1) { self.version = version }
 
-    package func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws {
-        guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { return }
-        let key = Array(ledgerEvent.account.utf8)
-        let current = try table.value(forKey: key, in: txn).map(AccountBalance.init(stored:))
-        let before: Ledger.State = current.map { [$0.id: $0.account] } ?? [:]
-        guard let account = Ledger.evolve(before, ledgerEvent)[ledgerEvent.account] else {
-            throw AccountBalancesError.eventForUnknownAccount(ledgerEvent.account)
+    package func apply(_ events: [RecordedEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
+    {
+        var changed: [String: AccountBalance] = [:]  // the page's rows, folded in memory, written once
+        for event in events {
+            guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { continue }
+            let id = ledgerEvent.account
+            let current = try changed[id] ?? Self.balance(of: id, in: table, txn: txn)
+            let before: Ledger.State = current.map { [$0.id: $0.account] } ?? [:]
+            guard let account = Ledger.evolve(before, ledgerEvent)[id] else {
+                throw AccountBalancesError.eventForUnknownAccount(id)
+            }
+            changed[id] = AccountBalance(
+                id: account.id, owner: account.owner, currency: account.currency,
+                overdraftLimit: account.overdraftLimit, balance: account.balance, status: account.status,
+                revision: event.revision, position: event.position)
         }
-        let row = AccountBalance(
-            id: account.id, owner: account.owner, currency: account.currency, overdraftLimit: account.overdraftLimit,
-            balance: account.balance, status: account.status, revision: event.revision, position: event.position)
-        try table.put(row.stored, forKey: key, in: txn)
+        for (id, row) in changed { try table.put(row.stored, forKey: Array(id.utf8), in: txn) }
     }
 
     /// Skipping an event moves the account's row to the event's revision and position, unchanged

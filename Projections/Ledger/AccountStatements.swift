@@ -37,38 +37,51 @@ package struct AccountStatements: Projector {
     /// The projector at `version` (bump it to rebuild the read model from the log).
     package init(version: Int = 1) { self.version = version }
 
-    package func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws {
-        guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { return }
-        let (kind, amount, counterparty): (StatementEntry.Kind, Int64, String?)
-        switch ledgerEvent {
-        case .deposited(let movement): (kind, amount, counterparty) = (.deposit, movement.amount, nil)
-        case .withdrawn(let movement): (kind, amount, counterparty) = (.withdrawal, -movement.amount, nil)
-        case .transferDebited(let leg): (kind, amount, counterparty) = (.transferOut, -leg.amount, leg.counterparty)
-        case .transferCredited(let leg): (kind, amount, counterparty) = (.transferIn, leg.amount, leg.counterparty)
-        default: return
+    package func apply(_ events: [RecordedEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
+    {
+        var balances: [String: Int64] = [:]  // running balances of the page's accounts, written once
+        for event in events {
+            guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { continue }
+            let (kind, amount, counterparty): (StatementEntry.Kind, Int64, String?)
+            switch ledgerEvent {
+            case .deposited(let movement): (kind, amount, counterparty) = (.deposit, movement.amount, nil)
+            case .withdrawn(let movement): (kind, amount, counterparty) = (.withdrawal, -movement.amount, nil)
+            case .transferDebited(let leg): (kind, amount, counterparty) = (.transferOut, -leg.amount, leg.counterparty)
+            case .transferCredited(let leg): (kind, amount, counterparty) = (.transferIn, leg.amount, leg.counterparty)
+            case .accountOpened, .accountFrozen, .accountUnfrozen, .accountClosed: continue
+            }
+            let account = ledgerEvent.account
+            let before = try balances[account] ?? Self.runningBalance(of: account, in: table, txn: txn)
+            let (after, overflow) = before.addingReportingOverflow(amount)
+            guard !overflow else { throw StatementError.balanceOverflow(account) }
+            balances[account] = after
+            var entry = RowWriter()
+            entry.integer(event.position)
+            entry.integer(event.recordedAt.microsecondsSince1970)
+            entry.integer(kind.rawValue)
+            entry.integer(amount)
+            entry.integer(after)
+            entry.text(counterparty ?? "")
+            var key = Array(account.utf8) + [0]
+            withUnsafeBytes(of: event.revision.bigEndian) { key.append(contentsOf: $0) }
+            try table.put(entry.bytes, forKey: key, in: txn)
         }
-        let account = Array(ledgerEvent.account.utf8)
-        let balanceKey = account + [1]
-        let before: Int64 =
-            try table.value(forKey: balanceKey, in: txn).map { bytes -> Int64 in
-                var row = RowReader(bytes)
-                return try row.integer(Int64.self)
-            } ?? 0
-        let (after, overflow) = before.addingReportingOverflow(amount)
-        guard !overflow else { throw StatementError.balanceOverflow(ledgerEvent.account) }
-        var balance = RowWriter()
-        balance.integer(after)
-        try table.put(balance.bytes, forKey: balanceKey, in: txn)
-        var entry = RowWriter()
-        entry.integer(event.position)
-        entry.integer(event.recordedAt.microsecondsSince1970)
-        entry.integer(kind.rawValue)
-        entry.integer(amount)
-        entry.integer(after)
-        entry.text(counterparty ?? "")
-        var key = account + [0]
-        withUnsafeBytes(of: event.revision.bigEndian) { key.append(contentsOf: $0) }
-        try table.put(entry.bytes, forKey: key, in: txn)
+        for (account, balance) in balances {
+            var row = RowWriter()
+            row.integer(balance)
+            try table.put(row.bytes, forKey: Array(account.utf8) + [1], in: txn)
+        }
+    }
+
+    /// The balance after `account`'s last statement entry (0 before the first).
+    private static func runningBalance(
+        of account: String, in table: ProjectionTable, txn: borrowing some Transaction & ~Copyable
+    ) throws -> Int64 {
+        guard let bytes = try table.value(forKey: Array(account.utf8) + [1], in: txn) else { return 0 }
+        var row = RowReader(bytes)
+        let balance = try row.integer(Int64.self)
+        try row.finish()
+        return balance
     }
 
     /// Up to `limit` entries of `account`'s statement, oldest first, after revision `after`.

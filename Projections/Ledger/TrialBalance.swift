@@ -31,36 +31,53 @@ package struct TrialBalance: Projector {
     /// The projector at `version` (bump it to rebuild the read model from the log).
     package init(version: Int = 1) { self.version = version }
 
-    package func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws {
-        guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { return }
-        let currency: String
-        if case .accountOpened(let opened) = ledgerEvent {
-            var row = RowWriter()
-            row.text(opened.currency)
-            try table.put(row.bytes, forKey: Array("a:\(opened.account)".utf8), in: txn)
-            currency = opened.currency
-        } else {
-            guard let stored = try table.value(forKey: Array("a:\(ledgerEvent.account)".utf8), in: txn) else {
-                throw AccountBalancesError.eventForUnknownAccount(ledgerEvent.account)
+    package func apply(_ events: [RecordedEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
+    {
+        // The page folded in memory: accounts' currencies (opened now, or read once) and totals.
+        var currencies: [String: String] = [:]
+        var opened: [String: String] = [:]
+        var changed: [String: CurrencyTotals] = [:]
+        for event in events {
+            guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { continue }
+            let account = ledgerEvent.account
+            let currency: String
+            if case .accountOpened(let opening) = ledgerEvent {
+                currency = opening.currency
+                opened[account] = currency
+            } else if let known = currencies[account] {
+                currency = known
+            } else {
+                guard let stored = try table.value(forKey: Array("a:\(account)".utf8), in: txn) else {
+                    throw AccountBalancesError.eventForUnknownAccount(account)
+                }
+                var row = RowReader(stored)
+                currency = try row.text()
             }
-            var row = RowReader(stored)
-            currency = try row.text()
+            currencies[account] = currency
+            let totals =
+                try changed[currency] ?? Self.totals(of: currency, in: table, txn: txn)
+                ?? CurrencyTotals(currency: currency, deposits: 0, withdrawals: 0, balances: 0, accounts: 0)
+            switch ledgerEvent {
+            case .accountOpened: changed[currency] = try totals.adding(accounts: 1)
+            case .deposited(let movement):
+                changed[currency] = try totals.adding(deposits: movement.amount, balances: movement.amount)
+            case .withdrawn(let movement):
+                changed[currency] = try totals.adding(withdrawals: movement.amount, balances: -movement.amount)
+            case .transferDebited(let leg): changed[currency] = try totals.adding(balances: -leg.amount)
+            case .transferCredited(let leg): changed[currency] = try totals.adding(balances: leg.amount)
+            case .accountFrozen, .accountUnfrozen, .accountClosed: continue
+            }
         }
-        var totals =
-            try Self.totals(of: currency, in: table, txn: txn)
-            ?? CurrencyTotals(currency: currency, deposits: 0, withdrawals: 0, balances: 0, accounts: 0)
-        switch ledgerEvent {
-        case .accountOpened: totals = try totals.adding(accounts: 1)
-        case .deposited(let movement): totals = try totals.adding(deposits: movement.amount, balances: movement.amount)
-        case .withdrawn(let movement):
-            totals = try totals.adding(withdrawals: movement.amount, balances: -movement.amount)
-        case .transferDebited(let leg): totals = try totals.adding(balances: -leg.amount)
-        case .transferCredited(let leg): totals = try totals.adding(balances: leg.amount)
-        default: return
+        for (account, currency) in opened {
+            var row = RowWriter()
+            row.text(currency)
+            try table.put(row.bytes, forKey: Array("a:\(account)".utf8), in: txn)
         }
-        var row = RowWriter()
-        for value in [totals.deposits, totals.withdrawals, totals.balances, totals.accounts] { row.integer(value) }
-        try table.put(row.bytes, forKey: Array("c:\(currency)".utf8), in: txn)
+        for (currency, totals) in changed {
+            var row = RowWriter()
+            for value in [totals.deposits, totals.withdrawals, totals.balances, totals.accounts] { row.integer(value) }
+            try table.put(row.bytes, forKey: Array("c:\(currency)".utf8), in: txn)
+        }
     }
 
     /// The totals of `currency`, or `nil` if no account uses it.

@@ -61,7 +61,7 @@ struct ProjectionRegistry: Sendable {
             try txn.nested { child in try projector.skip(event, in: table, txn: child) }
         case .retry:
             do {
-                try txn.nested { child in try projector.apply(event, to: table, in: child) }
+                try txn.nested { child in try projector.apply([event], to: table, in: child) }
             } catch let error as LMDBError where error.endsTheBatch {
                 throw error
             } catch {
@@ -96,9 +96,7 @@ struct ProjectionRegistry: Sendable {
         let wanted = events.filter(projector.wants)
         guard !wanted.isEmpty else { return }
         do {
-            try txn.nested { child in
-                for event in wanted { try projector.apply(event, to: table, in: child) }
-            }
+            try txn.nested { child in try projector.apply(wanted, to: table, in: child) }
         } catch let error as LMDBError where error.endsTheBatch {
             throw error
         } catch {
@@ -113,7 +111,7 @@ struct ProjectionRegistry: Sendable {
         in txn: borrowing WriteTransaction
     ) throws {
         do {
-            try txn.nested { child in try projector.apply(event, to: table, in: child) }
+            try txn.nested { child in try projector.apply([event], to: table, in: child) }
         } catch let error as LMDBError where error.endsTheBatch {
             throw error
         } catch {

@@ -16,11 +16,13 @@ package protocol Projector: Sendable {
     var version: Int { get }
     /// The event types the projector wants; empty means every event.
     var eventTypes: Set<String> { get }
-    /// Applies one event to the read model. Deterministic, and touching only `table`.
+    /// Applies `events` (ones it wants, in log order) to the read model. Deterministic, and touching
+    /// only `table`. A page may be folded in memory and each touched row written once.
     ///
-    /// - Throws: anything; the event then goes to a dead-letter record and the projection is degraded,
-    ///   while the log and the other projectors carry on.
-    func apply(_ event: RecordedEvent, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
+    /// - Throws: anything; the page is then rolled back and applied one event at a time, and the
+    ///   events that throw go to dead-letter records (the projection is degraded), while the log
+    ///   and the other projectors carry on.
+    func apply(_ events: [RecordedEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
     /// Acknowledges a dead-lettered event an operator chose to skip: the read model should carry
     /// on as if the event changed nothing (for example, note that its stream moved on). The
     /// default does nothing.
