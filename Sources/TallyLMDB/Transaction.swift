@@ -105,6 +105,11 @@ extension WriteTransaction {
         return true
     }
 
+    /// Removes every entry of `database`, keeping the database and its handle.
+    package func empty(_ database: Database) throws(LMDBError) {
+        try check(mdb_drop(pointer, database.handle, 0), "mdb_drop")
+    }
+
     /// Deletes `database` and everything in it; its handle must not be used afterwards.
     package func drop(_ database: Database) throws(LMDBError) {
         try check(mdb_drop(pointer, database.handle, 1), "mdb_drop")

@@ -72,12 +72,8 @@ struct InlineProjections: Sendable {
             guard let version, version != projector.version else { return nil }
             return try environment.openDatabase("projection.\(projector.name).v\(version)")
         }
-        try environment.write { txn in
-            for (index, entry) in entries.enumerated() where stored[index] != entry.projector.version {
-                if let old = replaced[index] { try txn.drop(old) }  // this version's read model replaces it
-                try rebuild(entry, from: reader, in: txn)
-                try registry.setActiveVersion(entry.projector.version, of: entry.projector.name, in: txn)
-            }
+        for (index, entry) in entries.enumerated() where stored[index] != entry.projector.version {
+            try rebuild(entry, replacing: replaced[index], from: reader, environment: environment)
         }
     }
 
@@ -111,16 +107,29 @@ struct InlineProjections: Sendable {
     }
 
     /// Applies every event in the log to a fresh read model, a page at a time.
+    ///
+    /// Each page commits on its own (one huge transaction would make LMDB spill dirty pages); the
+    /// version is recorded only after the last page, so a crash midway starts the rebuild over
+    /// from an emptied table at the next open. The writer has not started yet: nothing appends meanwhile.
     private func rebuild(
-        _ entry: (projector: any Projector, table: ProjectionTable), from reader: LogReader,
-        in txn: borrowing WriteTransaction
+        _ entry: (projector: any Projector, table: ProjectionTable), replacing old: Database?, from reader: LogReader,
+        environment: Environment
     ) throws {
+        try environment.write { txn in
+            if let old { try txn.drop(old) }  // this version's read model replaces it
+            try txn.empty(entry.table.database)  // what an interrupted rebuild left behind
+        }
         var from: UInt64? = 1
         while let start = from {
-            // A scan, not the type index: see ``AsyncProjections/step(_:limit:reader:in:)``.
-            let page = try reader.read(from: start, direction: .forward, limit: 1024, filter: .all, in: txn)
-            try registry.apply(page.events, with: entry.projector, to: entry.table, in: txn)
-            from = page.next
+            from = try environment.write { txn in
+                // A scan, not the type index: see ``AsyncProjections/step(_:limit:reader:in:)``.
+                let page = try reader.read(from: start, direction: .forward, limit: 4096, filter: .all, in: txn)
+                try registry.apply(page.events, with: entry.projector, to: entry.table, in: txn)
+                return page.next
+            }
+        }
+        try environment.write { txn in
+            try registry.setActiveVersion(entry.projector.version, of: entry.projector.name, in: txn)
         }
     }
 }
