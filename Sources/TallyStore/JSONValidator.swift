@@ -59,55 +59,46 @@ struct JSONValidator {
     }
 
     private mutating func object(depth: Int) -> Bool {
-        guard depth <= Self.maxDepth else { return fail(.tooDeep(max: Self.maxDepth)) }
-        offset += 1
-        skipWhitespace()
-        if peek == UInt8(ascii: "}") {
-            offset += 1
-            return true
-        }
         var keys = Set<[UInt8]>()
-        while true {
-            guard peek == UInt8(ascii: "\"") else { return false }
+        return container(depth: depth, close: UInt8(ascii: "}")) { validator in
+            guard validator.peek == UInt8(ascii: "\"") else { return false }
             var key: [UInt8] = []
-            guard string(into: &key) else { return false }
+            guard validator.string(into: &key) else { return false }
             guard keys.insert(key).inserted else {
-                return fail(.duplicateKey(String(decoding: key, as: UTF8.self)))
+                return validator.fail(.duplicateKey(String(decoding: key, as: UTF8.self)))
             }
-            skipWhitespace()
-            guard peek == UInt8(ascii: ":") else { return false }
-            offset += 1
-            skipWhitespace()
-            guard value(depth: depth) else { return false }
-            skipWhitespace()
-            switch peek {
-            case UInt8(ascii: ","):
-                offset += 1
-                skipWhitespace()
-            case UInt8(ascii: "}"):
-                offset += 1
-                return true
-            default: return false
-            }
+            validator.skipWhitespace()
+            guard validator.peek == UInt8(ascii: ":") else { return false }
+            validator.offset += 1
+            validator.skipWhitespace()
+            return validator.value(depth: depth)
         }
     }
 
     private mutating func array(depth: Int) -> Bool {
+        container(depth: depth, close: UInt8(ascii: "]")) { validator in validator.value(depth: depth) }
+    }
+
+    /// Checks an array or object from its opening bracket: elements checked by `element`, separated
+    /// by `,`, up to `close`.
+    private mutating func container(
+        depth: Int, close: UInt8, element: (inout JSONValidator) -> Bool
+    ) -> Bool {
         guard depth <= Self.maxDepth else { return fail(.tooDeep(max: Self.maxDepth)) }
         offset += 1
         skipWhitespace()
-        if peek == UInt8(ascii: "]") {
+        if peek == close {
             offset += 1
             return true
         }
         while true {
-            guard value(depth: depth) else { return false }
+            guard element(&self) else { return false }
             skipWhitespace()
             switch peek {
             case UInt8(ascii: ","):
                 offset += 1
                 skipWhitespace()
-            case UInt8(ascii: "]"):
+            case close:
                 offset += 1
                 return true
             default: return false
