@@ -23,7 +23,7 @@ extension Tally {
 
         func run() async throws {
             try await Tally.reportingFailure {
-                let log = try EventLog(path: store.dataDirectory)
+                let log = try store.openLog()
                 defer { log.close() }
                 let status = try log.status()
                 print(try Self.render(status, dataDirectory: store.dataDirectory, as: output))

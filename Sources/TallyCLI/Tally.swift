@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TallyStore
 
 /// The `tally` command: the only composition root of the service.
@@ -15,4 +16,14 @@ struct Tally: AsyncParsableCommand {
 struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory holding the LMDB environment (created if missing).")
     var dataDirectory = "./tally-data"
+}
+
+extension StoreOptions {
+    /// Opens the log in the data directory, creating the directory (and its parents) if missing.
+    func openLog() throws -> EventLog {
+        if !FileManager.default.fileExists(atPath: dataDirectory) {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        }
+        return try EventLog(path: dataDirectory)
+    }
 }

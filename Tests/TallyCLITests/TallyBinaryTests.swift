@@ -68,6 +68,14 @@ struct TallyBinaryTests {
         #expect(FileManager.default.fileExists(atPath: directory + "/data.mdb"))
     }
 
+    @Test func statusCreatesMissingParentDirectories() throws {
+        let root = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let run = try tally("status", "--data-dir", root + "/nested/deeper/data")
+        #expect(run.status == 0)
+        #expect(FileManager.default.fileExists(atPath: root + "/nested/deeper/data/data.mdb"))
+    }
+
     @Test func statusAsJSONReportsTheLogWrittenBefore() async throws {
         let directory = temporaryDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
