@@ -59,9 +59,6 @@ package struct Timestamp: Sendable, Hashable, Comparable {
         Timestamp(microsecondsSince1970: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()))
     }
 
-    /// The same instant as a `Date`.
-    package var date: Date { Date(timeIntervalSince1970: Double(microsecondsSince1970) / 1_000_000) }
-
     package static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.microsecondsSince1970 < rhs.microsecondsSince1970
     }
