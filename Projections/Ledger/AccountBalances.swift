@@ -46,7 +46,7 @@ package struct AccountBalances: Projector {
             let current = try changed[id] ?? Self.balance(of: id, in: table, txn: txn)
             let before: Ledger.State = current.map { [$0.id: $0.account] } ?? [:]
             guard let account = Ledger.evolve(before, ledgerEvent)[id] else {
-                throw AccountBalancesError.eventForUnknownAccount(id)
+                throw LedgerProjectionError.eventForUnknownAccount(id)
             }
             changed[id] = AccountBalance(
                 id: account.id, owner: account.owner, currency: account.currency,
@@ -84,27 +84,21 @@ package struct AccountBalances: Projector {
     }
 }
 
-/// Why ``AccountBalances`` could not apply an event.
-package enum AccountBalancesError: Error, Equatable {
-    /// A ledger event names an account that was never opened.
-    case eventForUnknownAccount(String)
-}
-
 extension AccountBalance {
     /// The row as stored (version 1): id, owner and currency as text, then overdraft limit and
     /// balance (i64), status (u8: 0 active, 1 frozen, 2 closed), revision and position (u64).
     /// Binary rather than JSON: commands read a row and the projector rewrites it on every event,
     /// and JSON coding was measured as the writer's largest cost.
     var stored: [UInt8] {
-        var row = RowWriter()
+        var row = ByteWriter()
         row.text(id)
         row.text(owner)
         row.text(currency)
-        row.integer(overdraftLimit)
-        row.integer(balance)
-        row.integer(UInt8(status == .active ? 0 : status == .frozen ? 1 : 2))
-        row.integer(revision)
-        row.integer(position)
+        row.write(overdraftLimit)
+        row.write(balance)
+        row.write(UInt8(status == .active ? 0 : status == .frozen ? 1 : 2))
+        row.write(revision)
+        row.write(position)
         return row.bytes
     }
 

@@ -53,22 +53,22 @@ package struct AccountStatements: Projector {
             let account = ledgerEvent.account
             let before = try balances[account] ?? Self.runningBalance(of: account, in: table, txn: txn)
             let (after, overflow) = before.addingReportingOverflow(amount)
-            guard !overflow else { throw StatementError.balanceOverflow(account) }
+            guard !overflow else { throw LedgerProjectionError.balanceOverflow(account) }
             balances[account] = after
-            var entry = RowWriter()
-            entry.integer(event.position)
-            entry.integer(event.recordedAt.microsecondsSince1970)
-            entry.integer(kind.rawValue)
-            entry.integer(amount)
-            entry.integer(after)
+            var entry = ByteWriter()
+            entry.write(event.position)
+            entry.write(event.recordedAt.microsecondsSince1970)
+            entry.write(kind.rawValue)
+            entry.write(amount)
+            entry.write(after)
             entry.text(counterparty ?? "")
             var key = Array(account.utf8) + [0]
-            withUnsafeBytes(of: event.revision.bigEndian) { key.append(contentsOf: $0) }
+            key += event.revision.bigEndianBytes
             try table.put(entry.bytes, forKey: key, in: txn)
         }
         for (account, balance) in balances {
-            var row = RowWriter()
-            row.integer(balance)
+            var row = ByteWriter()
+            row.write(balance)
             try table.put(row.bytes, forKey: Array(account.utf8) + [1], in: txn)
         }
     }
@@ -90,7 +90,7 @@ package struct AccountStatements: Projector {
         txn: borrowing some Transaction & ~Copyable
     ) throws -> [StatementEntry] {
         let prefix = Array(account.utf8) + [0]
-        let after = revision.map { revision in prefix + withUnsafeBytes(of: revision.bigEndian) { Array($0) } }
+        let after = revision.map { prefix + $0.bigEndianBytes }
         return try table.scan(prefix: prefix, after: after, limit: limit, in: txn).map { key, value in
             var revisionReader = RowReader(Array(key[prefix.count...]))
             var row = RowReader(value)
@@ -107,10 +107,4 @@ package struct AccountStatements: Projector {
                 balanceAfter: balanceAfter, counterparty: counterparty.isEmpty ? nil : counterparty)
         }
     }
-}
-
-/// Why a statement could not take an event.
-package enum StatementError: Error, Equatable {
-    /// The running balance would leave `Int64`.
-    case balanceOverflow(String)
 }

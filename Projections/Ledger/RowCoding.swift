@@ -1,18 +1,12 @@
-/// Builds a read-model row: big-endian integers and u16-length-prefixed UTF-8 text.
-struct RowWriter {
-    private(set) var bytes: [UInt8] = []
+import TallyStore
 
-    mutating func integer<I: FixedWidthInteger>(_ value: I) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func text(_ value: String) {
-        integer(UInt16(value.utf8.count))
-        bytes += value.utf8
-    }
+extension ByteWriter {
+    /// Writes `value` as a read-model text field: u16 length, then UTF-8.
+    mutating func text(_ value: String) { write(value.utf8, lengthAs: UInt16.self) }
 }
 
-/// Reads what ``RowWriter`` wrote, refusing anything that does not fit exactly.
+/// Reads a row written with `ByteWriter` (big-endian integers, u16-length-prefixed text),
+/// refusing anything that does not fit exactly.
 struct RowReader {
     private let bytes: [UInt8]
     private var offset = 0
@@ -42,4 +36,14 @@ struct RowReader {
 /// A stored read-model row that is not in the layout this version writes.
 package enum RowError: Error, Equatable {
     case damaged
+}
+
+/// Why a ledger read model could not apply an event (the event then becomes a dead letter).
+package enum LedgerProjectionError: Error, Equatable {
+    /// A ledger event names an account that was never opened.
+    case eventForUnknownAccount(String)
+    /// An account's running balance would leave `Int64`.
+    case balanceOverflow(String)
+    /// A currency's total would leave `Int64`.
+    case totalOverflow(String)
 }

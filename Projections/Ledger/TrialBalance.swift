@@ -48,7 +48,7 @@ package struct TrialBalance: Projector {
                 currency = known
             } else {
                 guard let stored = try table.value(forKey: Array("a:\(account)".utf8), in: txn) else {
-                    throw AccountBalancesError.eventForUnknownAccount(account)
+                    throw LedgerProjectionError.eventForUnknownAccount(account)
                 }
                 var row = RowReader(stored)
                 currency = try row.text()
@@ -69,13 +69,13 @@ package struct TrialBalance: Projector {
             }
         }
         for (account, currency) in opened {
-            var row = RowWriter()
+            var row = ByteWriter()
             row.text(currency)
             try table.put(row.bytes, forKey: Array("a:\(account)".utf8), in: txn)
         }
         for (currency, totals) in changed {
-            var row = RowWriter()
-            for value in [totals.deposits, totals.withdrawals, totals.balances, totals.accounts] { row.integer(value) }
+            var row = ByteWriter()
+            for value in [totals.deposits, totals.withdrawals, totals.balances, totals.accounts] { row.write(value) }
             try table.put(row.bytes, forKey: Array("c:\(currency)".utf8), in: txn)
         }
     }
@@ -111,14 +111,14 @@ package struct TrialBalance: Projector {
 extension CurrencyTotals {
     /// These totals plus the given amounts.
     ///
-    /// - Throws: ``TrialBalanceError/overflow(_:)`` if a total would leave `Int64`.
+    /// - Throws: ``LedgerProjectionError/totalOverflow(_:)`` if a total would leave `Int64`.
     fileprivate func adding(deposits: Int64 = 0, withdrawals: Int64 = 0, balances: Int64 = 0, accounts: Int64 = 0)
         throws
         -> CurrencyTotals
     {
         func sum(_ total: Int64, _ amount: Int64) throws -> Int64 {
             let (result, overflow) = total.addingReportingOverflow(amount)
-            guard !overflow else { throw TrialBalanceError.overflow(currency) }
+            guard !overflow else { throw LedgerProjectionError.totalOverflow(currency) }
             return result
         }
         return CurrencyTotals(
@@ -126,10 +126,4 @@ extension CurrencyTotals {
             withdrawals: try sum(self.withdrawals, withdrawals),
             balances: try sum(self.balances, balances), accounts: try sum(self.accounts, accounts))
     }
-}
-
-/// Why the trial balance could not take an event.
-package enum TrialBalanceError: Error, Equatable {
-    /// A total of `currency` would leave `Int64`.
-    case overflow(String)
 }

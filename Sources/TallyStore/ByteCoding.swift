@@ -1,19 +1,24 @@
 /// Appends fixed-width big-endian integers and length-prefixed bytes to a buffer.
 ///
-/// Big-endian keys make LMDB's byte order equal numeric order.
-struct ByteWriter {
-    private(set) var bytes: [UInt8] = []
+/// Big-endian keys make LMDB's byte order equal numeric order. Read models build their rows
+/// with it too.
+package struct ByteWriter {
+    /// What has been written so far.
+    package private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    /// An empty buffer with room for `capacity` bytes.
+    package init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
-    mutating func write<I: FixedWidthInteger>(_ value: I) {
+    /// Writes `value` in big-endian byte order.
+    package mutating func write<I: FixedWidthInteger>(_ value: I) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func write(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
+    /// Writes `raw` as it is.
+    package mutating func write(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
 
     /// Writes `raw` preceded by its length as a big-endian `Length`.
-    mutating func write<Length: FixedWidthInteger>(_ raw: some Collection<UInt8>, lengthAs _: Length.Type) {
+    package mutating func write<Length: FixedWidthInteger>(_ raw: some Collection<UInt8>, lengthAs _: Length.Type) {
         write(Length(raw.count))
         bytes.append(contentsOf: raw)
     }
@@ -55,7 +60,7 @@ struct ByteReader {
 
 extension FixedWidthInteger {
     /// The value as fixed-width big-endian bytes: a key that sorts numerically.
-    var bigEndianBytes: [UInt8] { withUnsafeBytes(of: bigEndian) { Array($0) } }
+    package var bigEndianBytes: [UInt8] { withUnsafeBytes(of: bigEndian) { Array($0) } }
 
     /// Reads a big-endian value from the start of `bytes`, which must hold at least `MemoryLayout<Self>.size` bytes.
     init(bigEndianBytes bytes: UnsafeRawBufferPointer) {

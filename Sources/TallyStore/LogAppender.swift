@@ -2,7 +2,7 @@ import Foundation
 import TallyLMDB
 
 /// The writer's in-memory view of the committed log: the Merkle frontier (whose size is the head).
-struct LogState: Sendable, Equatable {
+struct LogState: Sendable {
     var frontier: MerkleFrontier
     var head: UInt64 { frontier.size }
 }

@@ -170,7 +170,7 @@ final class LogWriter: Sendable {
         }
     }
 
-    /// Applies one append or command within the batch's transaction, recording its outcome.
+    /// Applies one operation within the batch's transaction, recording its outcome.
     ///
     /// A refusal is recorded and costs nothing, since deciding and planning write nothing. Errors
     /// that end the batch (a full map, a storage fault) propagate; any other failure after the
@@ -178,64 +178,75 @@ final class LogWriter: Sendable {
     private func apply(
         _ pending: PendingAppend, state: inout LogState, recordedAt: Timestamp, in txn: borrowing WriteTransaction
     ) throws {
-        if case .project(let projections, let index, let limit) = pending.operation {
-            // A projection step writes as it goes: any failure but a batch-ending one abandons the batch.
-            do {
-                pending.outcome = .success(
-                    .projected(try projections.step(index, limit: limit, reader: appender.reader, in: txn)))
-            } catch let error as LMDBError where error.endsTheBatch {
-                throw error
-            } catch {
-                throw PartialWrite(pending: pending, error: error)
+        switch pending.operation {
+        case .project(let projections, let index, let limit):
+            try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in
+                .projected(try projections.step(index, limit: limit, reader: appender.reader, in: txn))
             }
-            return
-        }
-        if case .resolveDeadLetter(let resolution, let projector, let table, let position) = pending.operation {
-            do {
+        case .resolveDeadLetter(let resolution, let projector, let table, let position):
+            try refuseOrRecord(pending) { () throws -> Void in
                 guard let event = try appender.reader.event(at: position, in: txn) else {
                     throw EventLogError.noSuchDeadLetter(projector: projector.name, position: position)
                 }
+                // Checked before any write, so a failure here is a refusal with nothing to undo.
                 pending.outcome = .success(
                     .resolved(
-                        try registry.resolveDeadLetter(
-                            resolution, of: event, with: projector, table: table, in: txn)))
-            } catch let error as LMDBError where error.endsTheBatch {
-                throw error
-            } catch {
-                pending.outcome = .failure(error)  // checked before any write: nothing to undo
+                        try registry.resolveDeadLetter(resolution, of: event, with: projector, table: table, in: txn)))
             }
-            return
-        }
-        let plan: AppendPlan
-        var command: (any CommandHandler)?
-        do {
-            switch pending.operation {
-            case .project, .resolveDeadLetter: return  // handled above
-            case .append(let request):
-                plan = try appender.plan(request, in: txn)
-            case .command(let handler):
-                command = handler
+        case .append(let request):
+            guard let plan = try refuseOrRecord(pending, { try appender.plan(request, in: txn) }) else { return }
+            try write(plan, for: pending, command: nil, state: &state, recordedAt: recordedAt, in: txn)
+        case .command(let handler):
+            let plan = try refuseOrRecord(pending) { () throws -> AppendPlan in
                 if let original = try appender.originalReceipt(
                     ofCommand: handler.commandID, fingerprint: handler.fingerprint, in: txn)
                 {
-                    plan = .replay(original)
-                } else if let request = try handler.decide(in: txn) {
-                    plan = try appender.plan(request, in: txn)
-                } else {
-                    plan = .write(events: [], revisions: [:])
+                    return .replay(original)
                 }
+                guard let request = try handler.decide(in: txn) else { return .write(events: [], revisions: [:]) }
+                return try appender.plan(request, in: txn)
             }
+            guard let plan else { return }
+            try write(plan, for: pending, command: handler, state: &state, recordedAt: recordedAt, in: txn)
+        }
+    }
+
+    /// Runs `step`, which writes nothing before it may fail: its failure is the operation's refusal.
+    /// Returns its result, or `nil` after recording the refusal.
+    @discardableResult
+    private func refuseOrRecord<R>(_ pending: PendingAppend, _ step: () throws -> R) throws -> R? {
+        do {
+            return try step()
         } catch let error as LMDBError where error.endsTheBatch {
             throw error
         } catch {
             pending.outcome = .failure(error)
-            return
+            return nil
         }
+    }
+
+    /// Runs `step`, which writes as it goes, recording its outcome; any failure but a batch-ending
+    /// one abandons the batch as a ``PartialWrite``.
+    private func writeOrAbandon(_ pending: PendingAppend, _ step: () throws -> PendingAppend.Outcome) throws {
+        do {
+            pending.outcome = .success(try step())
+        } catch let error as LMDBError where error.endsTheBatch {
+            throw error
+        } catch {
+            throw PartialWrite(pending: pending, error: error)
+        }
+    }
+
+    /// Carries out a planned append (and, for a command, records it), then applies the inline projectors.
+    private func write(
+        _ plan: AppendPlan, for pending: PendingAppend, command: (any CommandHandler)?, state: inout LogState,
+        recordedAt: Timestamp, in txn: borrowing WriteTransaction
+    ) throws {
         switch plan {
         case .replay(let receipt):
             pending.outcome = .success(.replayed(receipt))
         case .write(let events, let revisions):
-            do {
+            try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in
                 let appended = try appender.write(
                     events, revisions: revisions, state: &state, recordedAt: recordedAt, keepRecords: !inline.isEmpty,
                     in: txn)
@@ -244,11 +255,7 @@ final class LogWriter: Sendable {
                         command.commandID, fingerprint: command.fingerprint, appended: appended, in: txn)
                 }
                 try inline.apply(appended.recorded, in: txn)
-                pending.outcome = .success(.appended(appended))
-            } catch let error as LMDBError where error.endsTheBatch {
-                throw error
-            } catch {
-                throw PartialWrite(pending: pending, error: error)
+                return .appended(appended)
             }
         }
     }

@@ -40,7 +40,7 @@ package enum MerkleHash {
 
 /// The roots of the perfect subtrees that make up a tree of `size` leaves, largest first
 /// (one per set bit of `size`): all that is needed to append a leaf and to compute the root.
-struct MerkleFrontier: Sendable, Equatable {
+struct MerkleFrontier: Sendable {
     private(set) var size: UInt64 = 0
     /// `(level, hash)` pairs; a subtree at level `l` covers `2^l` leaves.
     private(set) var subtrees: [(level: Int, hash: [UInt8])] = []
@@ -69,10 +69,6 @@ struct MerkleFrontier: Sendable, Equatable {
     }
 
     var head: TreeHead { TreeHead(size: size, root: root) }
-
-    static func == (lhs: MerkleFrontier, rhs: MerkleFrontier) -> Bool {
-        lhs.size == rhs.size && lhs.subtrees.elementsEqual(rhs.subtrees) { $0.level == $1.level && $0.hash == $1.hash }
-    }
 
     /// Loads the frontier of a tree of `size` leaves from its stored nodes.
     ///

@@ -249,19 +249,15 @@ struct Benchmark {
             id: "append-single-1.p50/raw-lmdb-1-per-commit.p50",
             label: "fig 1, 1 appender, p50 per append / raw 1 ev/commit p50 per commit", runs: runs
         ) { (single1[$0].latencies?.p50 ?? .nan) / raw1Latency[$0] }
-        let batched = report.samples("append-batch-100")
-        report.addRatio(
-            id: "append-batch-100/raw-lmdb-100-per-commit",
-            label: "fig 2, 100-event appends, ev/s / raw 100 ev/commit ev/s",
-            runs: runs
-        ) { batched[$0].eventsPerSecond / raw100[$0] }
-
-        let streamBatched = report.samples("append-batch-100-one-stream")
-        report.addRatio(
-            id: "append-batch-100-one-stream/raw-lmdb-100-per-commit",
-            label: "fig 2b, 100-event appends to one stream, ev/s / raw 100 ev/commit ev/s",
-            runs: runs
-        ) { streamBatched[$0].eventsPerSecond / raw100[$0] }
+        for (id, label) in [
+            ("append-batch-100", "fig 2, 100-event appends"),
+            ("append-batch-100-one-stream", "fig 2b, 100-event appends to one stream"),
+        ] {
+            let batched = report.samples(id)
+            report.addRatio(
+                id: "\(id)/raw-lmdb-100-per-commit", label: "\(label), ev/s / raw 100 ev/commit ev/s", runs: runs
+            ) { batched[$0].eventsPerSecond / raw100[$0] }
+        }
 
         let appends256 = report.samples("append-single-256")
         for (kind, callers) in [("deposit", 64), ("deposit", 256), ("transfer", 256)] {
