@@ -93,8 +93,20 @@ package struct TrialBalance: Projector {
     package static func allTotals(in table: ProjectionTable, txn: borrowing some Transaction & ~Copyable) throws
         -> [CurrencyTotals]
     {
-        try table.scan(prefix: Array("c:".utf8), limit: .max, in: txn).map { key, value in
-            try decode(String(decoding: key.dropFirst(2), as: UTF8.self), value)
+        try totals(limit: .max, in: table, txn: txn)
+    }
+
+    /// Up to `limit` currencies' totals whose codes start with `prefix`, after the code `after`, in code order.
+    package static func totals(
+        prefix: String = "", after: String? = nil, limit: Int, in table: ProjectionTable,
+        txn: borrowing some Transaction & ~Copyable
+    ) throws -> [CurrencyTotals] {
+        let keyPrefix = Array("c:".utf8)
+        return try table.scan(
+            prefix: keyPrefix + Array(prefix.utf8), after: after.map { keyPrefix + Array($0.utf8) }, limit: limit,
+            in: txn
+        ).map { key, value in
+            try decode(String(decoding: key.dropFirst(keyPrefix.count), as: UTF8.self), value)
         }
     }
 

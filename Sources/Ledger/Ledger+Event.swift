@@ -1,3 +1,5 @@
+import TallyCore
+
 extension Ledger {
     /// Why a stored payload is not the ledger event its type names.
     package enum PayloadError: Error, Equatable {
@@ -150,71 +152,27 @@ extension Ledger.Event {
     /// `.sortedKeys` writes (the golden tests check both), built by hand because the writer
     /// encodes every command's events and `JSONEncoder` was measured as its largest cost.
     package var payloadJSON: [UInt8] {
-        var json = JSONObjectWriter()
+        var json = JSONWriter()
+        json.object { json in payloadMembers(into: &json) }
+        return json.bytes
+    }
+
+    private func payloadMembers(into json: inout JSONWriter) {
         switch self {
         case .accountOpened(let payload):
-            json.add("account", string: payload.account)
-            json.add("currency", string: payload.currency)
-            json.add("overdraftLimit", integer: payload.overdraftLimit)
-            json.add("owner", string: payload.owner)
+            json.member("account", string: payload.account)
+            json.member("currency", string: payload.currency)
+            json.member("overdraftLimit", integer: payload.overdraftLimit)
+            json.member("owner", string: payload.owner)
         case .deposited(let payload), .withdrawn(let payload):
-            json.add("account", string: payload.account)
-            json.add("amount", integer: payload.amount)
+            json.member("account", string: payload.account)
+            json.member("amount", integer: payload.amount)
         case .transferDebited(let payload), .transferCredited(let payload):
-            json.add("account", string: payload.account)
-            json.add("amount", integer: payload.amount)
-            json.add("counterparty", string: payload.counterparty)
+            json.member("account", string: payload.account)
+            json.member("amount", integer: payload.amount)
+            json.member("counterparty", string: payload.counterparty)
         case .accountFrozen(let payload), .accountUnfrozen(let payload), .accountClosed(let payload):
-            json.add("account", string: payload.account)
+            json.member("account", string: payload.account)
         }
-        return json.finish()
-    }
-}
-
-/// Writes one flat JSON object, members in the order added.
-private struct JSONObjectWriter {
-    private var bytes: [UInt8] = [UInt8(ascii: "{")]
-
-    mutating func add(_ key: String, string value: String) {
-        member(key)
-        appendString(value)
-    }
-
-    mutating func add(_ key: String, integer value: Int64) {
-        member(key)
-        bytes += String(value).utf8
-    }
-
-    mutating func finish() -> [UInt8] {
-        bytes.append(UInt8(ascii: "}"))
-        return bytes
-    }
-
-    private mutating func member(_ key: String) {
-        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
-        appendString(key)
-        bytes.append(UInt8(ascii: ":"))
-    }
-
-    /// A JSON string, escaped as `JSONEncoder` escapes it: `"` `\` and control characters
-    /// (`\b \f \n \r \t` by name, others as `\u00XX`); `/` is left alone.
-    private mutating func appendString(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x08: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
-            case 0x0C: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
-            case 0x0A: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -1,5 +1,9 @@
 import ArgumentParser
 import Foundation
+import Ledger
+import LedgerProjection
+import Logging
+import Metrics
 import TallyStore
 
 /// The `tally` command: the only composition root of the service.
@@ -8,7 +12,7 @@ struct Tally: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A verifiable event store: an append-only log in LMDB with a Merkle tree over every event.",
-        subcommands: [Status.self],
+        subcommands: [Serve.self, Status.self],
         defaultSubcommand: Status.self)
 }
 
@@ -20,10 +24,25 @@ struct StoreOptions: ParsableArguments {
 
 extension StoreOptions {
     /// Opens the log in the data directory, creating the directory (and its parents) if missing.
-    func openLog() throws -> EventLog {
+    func openLog() throws -> EventLog { try Tally.openLog(in: dataDirectory) }
+}
+
+extension Tally {
+    /// Opens the log in `dataDirectory`, creating the directory (and its parents) if missing.
+    ///
+    /// The ledger's read models come with it: `account-balances` inline (commands decide
+    /// against it), `account-statements` and `trial-balance` in the background.
+    static func openLog(
+        in dataDirectory: String, metrics: any MetricsFactory = MetricsSystem.factory,
+        logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws -> EventLog {
         if !FileManager.default.fileExists(atPath: dataDirectory) {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         }
-        return try EventLog(path: dataDirectory)
+        var options = EventLog.Options()
+        options.metrics = metrics
+        return try EventLog(
+            path: dataDirectory, options: options, inlineProjectors: [AccountBalances()],
+            asyncProjectors: [AccountStatements(), TrialBalance()], logger: logger)
     }
 }

@@ -1,4 +1,5 @@
 package import Logging
+package import Metrics
 package import TallyLMDB
 
 /// Tally's append-only event log in one LMDB environment: the only way events are written or read.
@@ -29,6 +30,8 @@ package final class EventLog: Sendable {
         package var maxBatchBytes = 32 << 20
         /// How long a caller waits for room in a full queue before ``EventLogError/overloaded``.
         package var enqueueTimeout = Duration.seconds(5)
+        /// Where the writer reports commits, events and commit latency (default: swift-metrics' global factory).
+        package var metrics: any MetricsFactory = MetricsSystem.factory
 
         /// Durable defaults: a 1 GiB map growing up to 1 TiB, 4096 queued appends, batches of up to 1024.
         package init() {}
@@ -74,7 +77,7 @@ package final class EventLog: Sendable {
                 maxQueuedAppends: options.maxQueuedAppends, maxBatchAppends: options.maxBatchAppends,
                 maxBatchBytes: options.maxBatchBytes, enqueueTimeout: options.enqueueTimeout,
                 maxMapSize: options.maxMapSize),
-            initialState: state, logger: logger)
+            measurements: .init(factory: options.metrics), initialState: state, logger: logger)
         logger.info("Opened the event log", metadata: ["data.dir": "\(path)", "log.position": "\(state.head)"])
     }
 
@@ -297,6 +300,22 @@ package final class EventLog: Sendable {
     /// Waits until the log's committed head is beyond `position`; returns the new head.
     func waitForCommit(beyond position: UInt64) async throws -> UInt64 {
         try await notifier.wait(beyond: position)
+    }
+
+    /// Waits until the log's committed head is beyond `position`, for at most `timeout`; returns whether it is.
+    func waitForCommit(beyond position: UInt64, timeout: Duration) async throws -> Bool {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { [notifier] in
+                _ = try await notifier.wait(beyond: position)
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return false
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 }
 

@@ -32,6 +32,13 @@ package struct EventSubscription: AsyncSequence, Sendable {
         }
 
         package mutating func next() async throws -> RecordedEvent? {
+            guard case .event(let event) = try await next(idleTimeout: nil) else { return nil }
+            return event
+        }
+
+        /// The next event, or ``SubscriptionItem/idle`` once `idleTimeout` passes with no new
+        /// commit (time for a heartbeat); calling again after `idle` loses nothing.
+        package mutating func next(idleTimeout: Duration?) async throws -> SubscriptionItem {
             while index == buffer.count {
                 try Task.checkCancellation()
                 let page = try log.read(from: next, direction: .forward, limit: pageSize, filter: filter)
@@ -41,11 +48,25 @@ package struct EventSubscription: AsyncSequence, Sendable {
                     next = following
                 } else {
                     next = page.head + 1  // every event up to the head has been considered
-                    if buffer.isEmpty { _ = try await log.waitForCommit(beyond: page.head) }
+                    if buffer.isEmpty {
+                        guard let idleTimeout else {
+                            _ = try await log.waitForCommit(beyond: page.head)
+                            continue
+                        }
+                        guard try await log.waitForCommit(beyond: page.head, timeout: idleTimeout) else { return .idle }
+                    }
                 }
             }
             defer { index += 1 }
-            return buffer[index]
+            return .event(buffer[index])
         }
     }
+}
+
+/// What a subscription yields when asked with an idle timeout.
+package enum SubscriptionItem: Sendable, Equatable {
+    /// The next event.
+    case event(RecordedEvent)
+    /// Nothing was committed for the whole timeout.
+    case idle
 }

@@ -3,20 +3,24 @@
 /// Payloads are stored exactly as received, so this only *checks*: valid UTF-8,
 /// valid grammar, no repeated member names in any object (compared after
 /// unescaping, so `"a"` and `"\u0061"` collide), and nesting at most `maxDepth` deep.
-struct JSONValidator {
+package struct JSONValidator {
     /// The deepest nesting of arrays and objects accepted.
-    static let maxDepth = 64
+    package static let maxDepth = 64
 
     private let bytes: UnsafeRawBufferPointer
     private var offset = 0
     private var failure: EventValidationError.Reason?
+    /// Where the top level's members or elements lie, when asked for (``topLevelSpans(of:as:)``).
+    private var spans: [JSONSpan]?
 
     /// Validates `bytes`; returns whether the top-level value is an object.
     ///
     /// - Throws: ``EventValidationError`` for `field` with `invalidJSON(offset:)`, `invalidUTF8`,
     ///   `duplicateKey` or `tooDeep`.
     @discardableResult
-    static func validate(_ bytes: [UInt8], as field: EventValidationError.Field) throws(EventValidationError) -> Bool {
+    package static func validate(_ bytes: [UInt8], as field: EventValidationError.Field) throws(EventValidationError)
+        -> Bool
+    {
         let result: Result<Bool, EventValidationError> = bytes.withUnsafeBytes { buffer in
             var validator = JSONValidator(bytes: buffer)
             validator.skipWhitespace()
@@ -27,6 +31,28 @@ struct JSONValidator {
             }
             validator.skipWhitespace()
             if validator.offset == buffer.count { return .success(first == UInt8(ascii: "{")) }
+            return .failure(EventValidationError(field, validator.failure ?? .invalidJSON(offset: validator.offset)))
+        }
+        return try result.get()
+    }
+
+    /// Validates `bytes` as ``validate(_:as:)`` does, and returns where each member of the top-level
+    /// object, or each element of the top-level array, lies in `bytes`; empty for any other value.
+    ///
+    /// Lets an edge take a request's `data` member byte for byte, as the log stores it.
+    package static func topLevelSpans(of bytes: [UInt8], as field: EventValidationError.Field)
+        throws(EventValidationError) -> [JSONSpan]
+    {
+        let result: Result<[JSONSpan], EventValidationError> = bytes.withUnsafeBytes { buffer in
+            var validator = JSONValidator(bytes: buffer)
+            validator.spans = []
+            validator.skipWhitespace()
+            guard validator.value(depth: 0) else {
+                return .failure(
+                    EventValidationError(field, validator.failure ?? .invalidJSON(offset: validator.offset)))
+            }
+            validator.skipWhitespace()
+            if validator.offset == buffer.count { return .success(validator.spans ?? []) }
             return .failure(EventValidationError(field, validator.failure ?? .invalidJSON(offset: validator.offset)))
         }
         return try result.get()
@@ -71,12 +97,24 @@ struct JSONValidator {
             guard validator.peek == UInt8(ascii: ":") else { return false }
             validator.offset += 1
             validator.skipWhitespace()
-            return validator.value(depth: depth)
+            return validator.recordingValue(depth: depth, key: key)
         }
     }
 
     private mutating func array(depth: Int) -> Bool {
-        container(depth: depth, close: UInt8(ascii: "]")) { validator in validator.value(depth: depth) }
+        container(depth: depth, close: UInt8(ascii: "]")) { validator in
+            validator.recordingValue(depth: depth, key: nil)
+        }
+    }
+
+    /// Checks a member's value or an array's element, recording its span when it is at the top level.
+    private mutating func recordingValue(depth: Int, key: [UInt8]?) -> Bool {
+        let start = offset
+        guard value(depth: depth) else { return false }
+        if depth == 1, spans != nil {
+            spans!.append(JSONSpan(name: key.map { String(decoding: $0, as: UTF8.self) }, range: start..<offset))
+        }
+        return true
     }
 
     /// Checks an array or object from its opening bracket: elements checked by `element`, separated
@@ -241,4 +279,12 @@ struct JSONValidator {
         offset += count
         return true
     }
+}
+
+/// Where one member of a JSON object (or one element of an array) lies in the bytes that hold it.
+package struct JSONSpan: Sendable, Equatable {
+    /// The member's name, unescaped; `nil` for an array element.
+    package let name: String?
+    /// The value's bytes, exactly as written.
+    package let range: Range<Int>
 }

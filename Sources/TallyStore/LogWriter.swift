@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 import TallyLMDB
 
@@ -27,6 +28,25 @@ final class LogWriter: Sendable {
         var maxMapSize: Int
     }
 
+    /// What the writer reports through swift-metrics.
+    struct Measurements: Sendable {
+        /// Group commits that succeeded.
+        let commits: Counter
+        /// Events committed.
+        let events: Counter
+        /// Operations (appends, commands, projection steps) per group commit.
+        let batchOperations: Recorder
+        /// Time from a batch's first write to its durable commit.
+        let commitDuration: Timer
+
+        init(factory: any MetricsFactory) {
+            commits = Counter(label: "tally_commits_total", factory: factory)
+            events = Counter(label: "tally_events_appended_total", factory: factory)
+            batchOperations = Recorder(label: "tally_commit_batch_operations", factory: factory)
+            commitDuration = Timer(label: "tally_commit_duration_seconds", factory: factory)
+        }
+    }
+
     private struct Queue {
         var pending: [PendingAppend] = []
         /// Slots taken by callers, whether or not their append is in `pending` yet.
@@ -40,6 +60,7 @@ final class LogWriter: Sendable {
     private let registry: ProjectionRegistry
     private let notifier: CommitNotifier
     private let limits: Limits
+    private let measurements: Measurements
     private let logger: Logger
     private let queue = Mutex(Queue())
     private let wakeUp = DispatchSemaphore(value: 0)
@@ -47,8 +68,9 @@ final class LogWriter: Sendable {
 
     init(
         environment: Environment, appender: LogAppender, inline: InlineProjections, registry: ProjectionRegistry,
-        notifier: CommitNotifier, limits: Limits, initialState: LogState, logger: Logger
+        notifier: CommitNotifier, limits: Limits, measurements: Measurements, initialState: LogState, logger: Logger
     ) {
+        self.measurements = measurements
         self.registry = registry
         self.environment = environment
         self.appender = appender
@@ -137,6 +159,7 @@ final class LogWriter: Sendable {
         var batch = batch
         while true {
             var state = committed
+            let started = ContinuousClock.now
             do {
                 let recordedAt = Timestamp.now
                 try environment.write { txn in
@@ -164,6 +187,10 @@ final class LogWriter: Sendable {
                 return committed
             }
             notifier.publish(state.head)
+            measurements.commitDuration.record(duration: ContinuousClock.now - started)
+            measurements.commits.increment()
+            measurements.events.increment(by: Int64(state.head - committed.head))
+            measurements.batchOperations.record(batch.count)
             let checkpoint = state.frontier.head  // one root per batch, shared by its receipts
             for pending in batch { pending.finish(checkpoint: checkpoint) }
             return state

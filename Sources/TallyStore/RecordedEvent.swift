@@ -63,3 +63,36 @@ package struct Timestamp: Sendable, Hashable, Comparable {
         lhs.microsecondsSince1970 < rhs.microsecondsSince1970
     }
 }
+
+extension Timestamp {
+    /// RFC 3339 UTC with microseconds: `2026-11-27T14:05:09.123456Z`.
+    package var iso8601: String {
+        let micros = microsecondsSince1970
+        let (days, microOfDay) = micros.floorDivided(by: 86_400_000_000)
+        // Civil date from days since 1970-01-01 (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let seconds = microOfDay / 1_000_000
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: Swift.max(0, width - digits.count)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2))"
+            + ":\(pad(seconds % 60, 2)).\(pad(microOfDay % 1_000_000, 6))Z"
+    }
+}
+
+extension Int64 {
+    /// Quotient rounded toward negative infinity, and the non-negative remainder.
+    fileprivate func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let remainder = ((self % divisor) + divisor) % divisor
+        return ((self - remainder) / divisor, remainder)
+    }
+}

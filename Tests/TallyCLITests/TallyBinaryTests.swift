@@ -48,7 +48,10 @@ func temporaryDataDirectory() -> String {
 
 @Suite("The tally binary")
 struct TallyBinaryTests {
-    @Test(arguments: [(["--help"], "tally-help.txt"), (["status", "--help"], "tally-status-help.txt")])
+    @Test(arguments: [
+        (["--help"], "tally-help.txt"), (["status", "--help"], "tally-status-help.txt"),
+        (["serve", "--help"], "tally-serve-help.txt"),
+    ])
     func helpTextMatchesItsGoldenCopy(arguments: [String], golden: String) throws {
         let process = try tally(arguments)
         let expected = try String(

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import LedgerProjection
+import Logging
+import Metrics
+import ServiceLifecycle
+import TallyHTTP
+import TallyStore
+
+extension Tally {
+    /// Serves the `/v1` HTTP API over the log in the data directory.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the /v1 HTTP API and keep the projections current.",
+            discussion: """
+                Every option can also be set with an environment variable (shown in brackets);
+                a flag wins over the variable, the variable over the default.
+
+                On first start in an empty data directory, an admin API key is created, printed
+                once on stderr and written to <data-dir>/admin.key (mode 0600).
+                SIGTERM or SIGINT drains in-flight requests and commits, then exits.
+
+                Examples:
+                  tally serve
+                  tally serve --data-dir /var/lib/tally --host 0.0.0.0 --port 9000
+                  TALLY_LOG_LEVEL=debug tally serve
+                """)
+
+        @Option(
+            name: .customLong("data-dir"),
+            help: "Directory holding the LMDB environment [TALLY_DATA_DIR] (default: ./tally-data).")
+        var dataDirectory: String?
+        @Option(help: "Interface to bind [TALLY_HOST] (default: 127.0.0.1).")
+        var host: String?
+        @Option(help: "TCP port to bind, 0 for any free port [TALLY_PORT] (default: 8080).")
+        var port: Int?
+        @Option(help: "Largest request body in bytes [TALLY_MAX_BODY_BYTES] (default: 1048576).")
+        var maxBodyBytes: Int?
+        @Option(help: "Most events in one append [TALLY_MAX_EVENTS_PER_APPEND] (default: 1000).")
+        var maxEventsPerAppend: Int?
+        @Option(help: "Most open connections [TALLY_MAX_CONNECTIONS] (default: 1024).")
+        var maxConnections: Int?
+        @Option(help: "Seconds a connection may sit idle before it is closed [TALLY_IDLE_TIMEOUT] (default: 60).")
+        var idleTimeout: Int?
+        @Option(help: "Seconds a request's handler may run before a 503 [TALLY_REQUEST_TIMEOUT] (default: 30).")
+        var requestTimeout: Int?
+        @Option(
+            help: "Log level: trace, debug, info, notice, warning, error, critical [TALLY_LOG_LEVEL] (default: info).")
+        var logLevel: String?
+
+        func validate() throws {
+            _ = try settings()
+        }
+
+        func run() async throws {
+            try await Tally.reportingFailure {
+                let settings = try settings()
+                LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: settings.logLevel) }
+                let logger = Logger(label: "tally")
+                let metrics = HTTPMetrics()
+                MetricsSystem.bootstrap(metrics.factory)
+
+                let log = try Tally.openLog(in: settings.dataDirectory, metrics: metrics.factory, logger: logger)
+                defer { log.close() }
+                let keys = try APIKeyStore(path: "\(settings.dataDirectory)/api-keys.json")
+                if keys.isEmpty { try createFirstAdminKey(in: keys, dataDirectory: settings.dataDirectory) }
+
+                let api = try TallyAPI(log: log, keys: keys, limits: settings.limits, metrics: metrics)
+                let app = Application(
+                    router: api.makeRouter(),
+                    server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
+                    configuration: .init(
+                        address: .hostname(settings.host, port: settings.port), serverName: "tally",
+                        availableConnectionsDelegate: MaximumAvailableConnections(
+                            settings.maxConnections, logger: logger)),
+                    services: [ProjectionRunner(log: log)],
+                    onServerRunning: { channel in
+                        logger.notice(
+                            "Serving the /v1 API",
+                            metadata: ["http.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                    },
+                    logger: logger)
+                try await app.runService()
+                logger.notice("Stopped serving; closing the log")
+            }
+        }
+
+        /// Makes the first admin key, writes its token to `admin.key` (0600) and prints it once.
+        private func createFirstAdminKey(in keys: APIKeyStore, dataDirectory: String) throws {
+            let (key, token) = try keys.create(name: "initial admin", role: .admin)
+            let path = "\(dataDirectory)/admin.key"
+            try writeSecretFile(Array("\(token)\n".utf8), to: path)
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    tally: created the first admin API key (id \(key.id)):
+                      \(token)
+                    It is stored in \(path) (mode 0600) and will not be shown again.
+                    Use it as: Authorization: Bearer <key>
+
+                    """.utf8))
+        }
+    }
+}
+
+/// Keeps the async projections current for as long as the server runs.
+struct ProjectionRunner: Service {
+    let log: EventLog
+
+    func run() async throws {
+        // Cancelled between steps on graceful shutdown; a step in the writer finishes first.
+        try? await cancelWhenGracefulShutdown { try await log.runProjections() }
+    }
+}

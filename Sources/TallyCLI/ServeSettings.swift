@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TallyHTTP
+
+/// `tally serve`'s settings, each from its flag, else its `TALLY_*` variable, else its default.
+struct ServeSettings {
+    var dataDirectory: String
+    var host: String
+    var port: Int
+    var maxConnections: Int
+    var idleTimeoutSeconds: Int
+    var logLevel: Logger.Level
+    var limits: HTTPLimits
+}
+
+extension Tally.Serve {
+    /// Resolves every setting, refusing malformed flags and variables alike (exit 64).
+    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeSettings {
+        let resolver = SettingResolver(environment: environment)
+        var limits = HTTPLimits()
+        limits.maxBodyBytes = try resolver.integer(
+            maxBodyBytes, "--max-body-bytes", "TALLY_MAX_BODY_BYTES", default: limits.maxBodyBytes, in: 1...(64 << 20))
+        limits.maxEventsPerAppend = try resolver.integer(
+            maxEventsPerAppend, "--max-events-per-append", "TALLY_MAX_EVENTS_PER_APPEND",
+            default: limits.maxEventsPerAppend, in: 1...10_000)
+        limits.requestTimeout = .seconds(
+            try resolver.integer(
+                requestTimeout, "--request-timeout", "TALLY_REQUEST_TIMEOUT", default: 30, in: 1...3600))
+        let levelName = resolver.text(logLevel, "TALLY_LOG_LEVEL", default: "info")
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ValidationError(
+                "log level must be trace, debug, info, notice, warning, error or critical, not \(levelName).")
+        }
+        return ServeSettings(
+            dataDirectory: resolver.text(dataDirectory, "TALLY_DATA_DIR", default: "./tally-data"),
+            host: resolver.text(host, "TALLY_HOST", default: "127.0.0.1"),
+            port: try resolver.integer(port, "--port", "TALLY_PORT", default: 8080, in: 0...65_535),
+            maxConnections: try resolver.integer(
+                maxConnections, "--max-connections", "TALLY_MAX_CONNECTIONS", default: 1024, in: 1...1_000_000),
+            idleTimeoutSeconds: try resolver.integer(
+                idleTimeout, "--idle-timeout", "TALLY_IDLE_TIMEOUT", default: 60, in: 1...86_400),
+            logLevel: level, limits: limits)
+    }
+}
+
+/// Looks a setting up in its flag, then the environment, then its default.
+private struct SettingResolver {
+    let environment: [String: String]
+
+    func text(_ flag: String?, _ variable: String, default value: String) -> String {
+        flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 } ?? value
+    }
+
+    func integer(_ flag: Int?, _ option: String, _ variable: String, default value: Int, in range: ClosedRange<Int>)
+        throws -> Int
+    {
+        let resolved: Int
+        let source: String
+        if let flag {
+            (resolved, source) = (flag, option)
+        } else if let text = environment[variable], !text.isEmpty {
+            guard let parsed = Int(text) else {
+                throw ValidationError("\(variable) must be a whole number, not \(text).")
+            }
+            (resolved, source) = (parsed, variable)
+        } else {
+            return value
+        }
+        guard range.contains(resolved) else {
+            throw ValidationError(
+                "\(source) must be between \(range.lowerBound) and \(range.upperBound), not \(resolved).")
+        }
+        return resolved
+    }
+}

@@ -1,0 +1,20 @@
+/// The limits the HTTP edge enforces, each documented in the README and tested at and just over its value.
+package struct HTTPLimits: Sendable, Equatable {
+    /// The largest request body accepted (413 beyond it).
+    package var maxBodyBytes = 1 << 20
+    /// The most events one append may carry (422 beyond it).
+    package var maxEventsPerAppend = 1000
+    /// The most items one page may hold; larger `limit`s are refused (400).
+    package var maxPageSize = 1000
+    /// The page size when a request names none.
+    package var defaultPageSize = 100
+    /// The longest a read may wait for a projection to reach `minPosition`.
+    package var maxProjectionWait = Duration.seconds(10)
+    /// The longest a request's handler may run before it is answered 503 (streams are exempt once open).
+    package var requestTimeout = Duration.seconds(30)
+    /// How often a live subscription sends a heartbeat when no event arrives.
+    package var heartbeatInterval = Duration.seconds(15)
+
+    /// The documented defaults.
+    package init() {}
+}

@@ -1,0 +1,73 @@
+import AsyncAlgorithms
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+import TallyCore
+import TallyStore
+
+extension TallyAPI {
+    /// `GET /v1/events/live`: the log's events as Server-Sent Events or NDJSON, catch-up then live.
+    func addSubscriptionRoutes(to router: Router<TallyRequestContext>) {
+        add(.get, "/v1/events/live", to: router, permission: .readEvents) { request, _ in
+            let accept = request.headers[.accept] ?? ""
+            let ndjson = accept.contains("application/x-ndjson") || accept.contains("application/jsonl")
+            let from = try subscriptionStart(of: request)
+            let subscription = log.subscribe(from: from, filter: try filter(of: request))
+            let heartbeat = limits.heartbeatInterval
+            let body = ResponseBody { writer in
+                // Frames pass through a channel that holds one at a time, so a slow client slows
+                // only its own reads. The feed ends on graceful shutdown or when the log closes;
+                // a write to a closed connection (the client left) cancels it. Either way the
+                // subscription and its reads are released.
+                let frames = AsyncChannel<[UInt8]>()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        defer { frames.finish() }
+                        try? await cancelWhenGracefulShutdown {
+                            var iterator = subscription.makeAsyncIterator()
+                            while true {
+                                switch try await iterator.next(idleTimeout: heartbeat) {
+                                case .event(let event):
+                                    await frames.send(ndjson ? Self.ndjsonFrame(event) : Self.sseFrame(event))
+                                case .idle: await frames.send(ndjson ? Array("\n".utf8) : Array(": heartbeat\n\n".utf8))
+                                }
+                            }
+                        }
+                    }
+                    defer { group.cancelAll() }
+                    for await frame in frames { try await writer.write(ByteBuffer(bytes: frame)) }
+                }
+                try await writer.finish(nil)
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = ndjson ? "application/x-ndjson" : "text/event-stream"
+            headers[.cacheControl] = "no-store"
+            return Response(status: .ok, headers: headers, body: body)
+        }
+    }
+
+    /// The first position to send: after `Last-Event-ID` or `after`, at `from`, or from the start.
+    private func subscriptionStart(of request: Request) throws -> UInt64 {
+        if let lastEventID = request.headers[.lastEventID] {
+            guard let last = UInt64(lastEventID) else {
+                throw invalidParameter("Last-Event-ID", "must be a log position")
+            }
+            return last + 1
+        }
+        if let after = try position("after", of: request) { return after + 1 }
+        return try position("from", of: request) ?? 1
+    }
+
+    private static func sseFrame(_ event: RecordedEvent) -> [UInt8] {
+        var json = JSONWriter()
+        json.write(event)
+        return Array("id: \(event.position)\ndata: ".utf8) + json.bytes + Array("\n\n".utf8)
+    }
+
+    private static func ndjsonFrame(_ event: RecordedEvent) -> [UInt8] {
+        var json = JSONWriter()
+        json.write(event)
+        return json.bytes + [UInt8(ascii: "\n")]
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+package import Hummingbird
+import HTTPTypes
+import Ledger
+import LedgerProjection
+import NIOCore
+import TallyCore
+package import TallyStore
+
+/// Tally's `/v1` HTTP surface: what each route reads or writes, and with which permission.
+///
+/// ```swift
+/// let api = try TallyAPI(log: log, keys: keys)
+/// let app = Application(router: api.makeRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+/// try await app.runService()
+/// ```
+package struct TallyAPI: Sendable {
+    /// The log every route reads and writes.
+    package let log: EventLog
+    /// The keys requests authenticate with.
+    package let keys: APIKeyStore
+    /// The limits requests are held to.
+    package let limits: HTTPLimits
+    /// Where requests are counted and timed.
+    package let metrics: HTTPMetrics
+    /// Every route, filled in by ``makeRouter()``.
+    package let routes = RouteTable()
+    /// The inline `account-balances` table ledger commands decide against.
+    let balances: ProjectionTable
+    /// The queries of each read model, by projection name.
+    let queries: [String: any ProjectionQueries]
+
+    /// The API over `log`, whose inline projectors must include ``AccountBalances``.
+    ///
+    /// - Throws: ``EventLogError/unknownProjection(_:)`` if the log has no `account-balances` projector.
+    package init(log: EventLog, keys: APIKeyStore, limits: HTTPLimits = .init(), metrics: HTTPMetrics = .init())
+        throws
+    {
+        let balancesName = AccountBalances().name
+        guard let balances = log.inlineTable(named: balancesName) else {
+            throw EventLogError.unknownProjection(balancesName)
+        }
+        self.log = log
+        self.keys = keys
+        self.limits = limits
+        self.metrics = metrics
+        self.balances = balances
+        self.queries = Dictionary(uniqueKeysWithValues: LedgerCommand.queries.map { ($0.projectionName, $0) })
+    }
+
+    /// Builds the router: middleware first (request id and logs, problems, authentication), then every route.
+    package func makeRouter() -> Router<TallyRequestContext> {
+        let router = Router(context: TallyRequestContext.self)
+        router.add(middleware: RequestMiddleware(metrics: metrics, timeout: limits.requestTimeout))
+        router.add(middleware: ProblemMiddleware(routes: routes))
+        router.add(middleware: AuthenticationMiddleware(keys: keys))
+        addCommandRoutes(to: router)
+        addEventRoutes(to: router)
+        addSubscriptionRoutes(to: router)
+        addProjectionRoutes(to: router)
+        addKeyRoutes(to: router)
+        addOperationRoutes(to: router)
+        return router
+    }
+
+    /// Adds one route, recording it in ``routes``; `permission` is checked before `handler` runs.
+    func add(
+        _ method: HTTPRequest.Method, _ path: String, to router: Router<TallyRequestContext>,
+        permission: Permission?,
+        _ handler: @escaping @Sendable (Request, TallyRequestContext) async throws -> Response
+    ) {
+        routes.add(method: method.rawValue, path: path)
+        router.on(RouterPath(path), method: method) { request, context in
+            if let permission { try context.authorize(permission) }
+            return try await handler(request, context)
+        }
+    }
+}
+
+// MARK: - Helpers shared by the routes
+
+extension TallyAPI {
+    /// A JSON response.
+    func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The request's body, at most ``HTTPLimits/maxBodyBytes``.
+    ///
+    /// - Throws: a 413 problem when the body is larger.
+    func body(of request: Request) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
+            throw bodyTooLarge()
+        }
+        var request = request
+        do {
+            let buffer = try await request.collectBody(upTo: limits.maxBodyBytes)
+            return Array(buffer.readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw bodyTooLarge()
+        }
+    }
+
+    private func bodyTooLarge() -> Problem {
+        var problem = Problem(
+            "body-too-large", "The request body is too large", .contentTooLarge,
+            detail: "Bodies are limited to \(limits.maxBodyBytes) bytes.")
+        problem.extend("maxBytes", integer: limits.maxBodyBytes)
+        return problem
+    }
+
+    /// Path parameter `name`, percent-decoded.
+    func parameter(_ name: String, of context: TallyRequestContext) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw invalidParameter(name, "is not valid percent-encoded UTF-8")
+        }
+        return decoded
+    }
+
+    /// A page size from `limit`: the default when absent, 1…``HTTPLimits/maxPageSize`` otherwise.
+    func pageSize(of request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters["limit"] else { return limits.defaultPageSize }
+        guard let limit = Int(text), (1...limits.maxPageSize).contains(limit) else {
+            throw invalidParameter("limit", "must be a whole number from 1 to \(limits.maxPageSize)")
+        }
+        return limit
+    }
+
+    /// Optional unsigned integer query parameter `name`.
+    func position(_ name: String, of request: Request) throws -> UInt64? {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
+        guard let value = UInt64(text) else { throw invalidParameter(name, "must be a whole number ≥ 0") }
+        return value
+    }
+
+    /// A 400 problem naming query or path parameter `name` and what is wrong with it.
+    func invalidParameter(_ name: String, _ rule: String) -> Problem {
+        var problem = Problem("invalid-parameter", "A parameter is not valid", .badRequest, detail: "\(name) \(rule).")
+        problem.extend("parameter", string: name)
+        return problem
+    }
+}
+
+extension JSONWriter {
+    /// Writes an event as every read returns it; `data` and `metadata` are the stored bytes.
+    mutating func write(_ event: RecordedEvent) {
+        object { json in
+            json.member("position", integer: event.position)
+            json.member("stream", string: event.stream.rawValue)
+            json.member("revision", integer: event.revision)
+            json.member("id", string: event.id.uuidString.lowercased())
+            json.member("type", string: event.type)
+            json.key("tags")
+            json.array { json in for tag in event.tags { json.string(tag) } }
+            json.member("data", raw: event.data)
+            json.member("metadata", raw: event.metadata)
+            json.member("recordedAt", string: event.recordedAt.iso8601)
+        }
+    }
+
+    /// Writes a Merkle tree head: `{"size": …, "root": "<hex>"}`.
+    mutating func write(_ head: TreeHead) {
+        object { json in
+            json.member("size", integer: head.size)
+            json.member("root", string: head.root.hex)
+        }
+    }
+}
+
+extension [UInt8] {
+    /// Lower-case hexadecimal.
+    var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(count * 2)
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
