@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C: only TallyLMDB may import this.
@@ -89,7 +90,8 @@ let package = Package(
         .testTarget(
             name: "TallyHTTPTests",
             dependencies: [
-                "TallyHTTP", "TallyStore", "LedgerProjection", "Ledger",
+                "TallyHTTP", "TallyStore", "TallyCore", "LedgerProjection", "Ledger",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
