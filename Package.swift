@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C: only TallyLMDB may import this.
@@ -92,13 +93,21 @@ let package = Package(
             dependencies: [
                 "TallyHTTP", "TallyStore", "TallyCore", "LedgerProjection", "Ledger",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "TallyCLITests", dependencies: ["TallyCLI", "TallyStore", "TallyLMDB"], exclude: ["Golden"],
+            name: "TallyCLITests",
+            dependencies: [
+                "TallyCLI", "TallyStore", "TallyLMDB", "LedgerProjection",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Golden"],
             swiftSettings: strict),
     ]
 )

@@ -152,7 +152,7 @@ extension LedgerCommand {
 
     /// Decodes `body` as `T`, refusing members `T` does not name (a typo must not pass silently).
     private static func decode<T: Decodable & KnownMembers>(_: T.Type, _ body: [UInt8]) throws -> T {
-        let object = try JSONSerialization.jsonObject(with: Data(body))
+        let object = try JSONSerialization.jsonObject(with: Data(body), options: .fragmentsAllowed)
         guard let members = object as? [String: Any] else { throw CommandBodyError.notAnObject }
         if let unknown = members.keys.sorted().first(where: { !T.members.contains($0) }) {
             throw CommandBodyError.unknownMember(unknown)

@@ -1,11 +1,10 @@
 import Crypto
 package import Foundation
 import Synchronization
-import TallyCore
 
 /// What an API key's holder may do; every endpoint asks for one permission.
 package enum Permission: String, Sendable, CaseIterable {
-    case submitCommands, appendEvents, readStreams, readEvents, readProjections, audit, manageKeys, manageProjections
+    case submitCommands, appendEvents, readStreams, readEvents, readProjections, manageKeys
 }
 
 /// The roles a key can have. `admin` may do everything; the others one job each.
@@ -19,7 +18,7 @@ package enum Role: String, Sendable, CaseIterable, Codable {
         case .writer: [.appendEvents, .readStreams, .readEvents]
         case .submitter: [.submitCommands, .readProjections]
         case .reader: [.readProjections, .readStreams]
-        case .auditor: [.readEvents, .readStreams, .audit]
+        case .auditor: [.readEvents, .readStreams]
         }
     }
 }

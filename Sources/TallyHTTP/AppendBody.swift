@@ -28,8 +28,9 @@ struct AppendBody {
         guard eventsJSON.first == UInt8(ascii: "[") else { throw Self.invalid("/events", "must be an array") }
         guard !elements.isEmpty else { throw Self.invalid("/events", "must hold at least one event") }
         guard elements.count <= maxEvents else {
-            var problem = Self.invalid("/events", "holds \(elements.count) events; at most \(maxEvents) are allowed")
-            problem.status = .unprocessableContent
+            var problem = Problem(
+                "too-many-events", "The append holds too many events", .unprocessableContent,
+                detail: "It holds \(elements.count) events; at most \(maxEvents) are allowed.")
             problem.extend("maxEvents", integer: maxEvents)
             throw problem
         }
@@ -113,7 +114,7 @@ struct AppendBody {
         }
         let after =
             try members["after"].map { json -> UInt64 in
-                guard let value = UInt64(String(decoding: json, as: UTF8.self)) else {
+                guard let value = UInt64(String(decoding: json, as: UTF8.self)), value < .max else {
                     throw Self.invalid("/condition/after", "must be a whole number ≥ 0")
                 }
                 return value

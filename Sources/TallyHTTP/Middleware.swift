@@ -157,7 +157,8 @@ package final class RouteTable: Sendable {
     package var routes: [Route] { entries.withLock { $0 } }
 
     func add(method: String, path: String) {
-        entries.withLock { $0.append(Route(method: method, path: path)) }
+        let route = Route(method: method, path: path)
+        entries.withLock { if !$0.contains(route) { $0.append(route) } }
     }
 
     /// The methods of the routes whose template matches `path`.

@@ -180,8 +180,7 @@ extension Problem {
 
     private init(_ error: EventValidationError) {
         self.init(
-            "invalid-event", "The event is not valid", error.field == .condition ? .badRequest : .unprocessableContent,
-            detail: error.sentence)
+            "invalid-event", "The event is not valid", .unprocessableContent, detail: error.sentence)
         extend("field", string: error.field.rawValue)
         extend("reason", string: error.reasonCode)
         if let index = error.eventIndex { extend("eventIndex", integer: index) }

@@ -16,7 +16,7 @@ package struct Problem: Error, Sendable, Equatable {
     package var title: String
     /// The HTTP status.
     package var status: HTTPResponse.Status
-    /// What went wrong this time, for a human; never set on a 5xx.
+    /// What went wrong this time, for a human; never internals (an `internal` 500 has none at all).
     package var detail: String?
     /// The request path.
     package var instance: String?

@@ -16,7 +16,7 @@ extension TallyAPI {
         }
         add(.get, "/v1/streams", to: router, permission: .readStreams) { request, _ in
             let prefix = request.uri.queryParameters["prefix"].map(String.init) ?? ""
-            let after = try request.uri.queryParameters["after"].map { try streamID(String($0)) }
+            let after = try request.uri.queryParameters["after"].map { try streamID(String($0), parameter: "after") }
             let page = try log.streams(prefix: prefix, after: after, limit: try pageSize(of: request))
             let next = page.next.map {
                 link(
@@ -110,11 +110,12 @@ extension TallyAPI {
         return self.json(json.bytes, status: receipt.isReplay ? .ok : .created, headers: headers)
     }
 
-    func streamID(_ name: String) throws -> StreamID {
+    func streamID(_ name: String, parameter: String = "stream") throws -> StreamID {
         do {
             return try StreamID(name)
         } catch {
-            throw invalidParameter("stream", "is not a valid stream name (1–200 bytes of UTF-8, no control characters)")
+            throw invalidParameter(
+                parameter, "is not a valid stream name (1–200 bytes of UTF-8, no control characters)")
         }
     }
 

@@ -47,16 +47,20 @@ extension TallyAPI {
         }
     }
 
-    /// The first position to send: after `Last-Event-ID` or `after`, at `from`, or from the start.
+    /// The first position to send: after `Last-Event-ID` (a reconnecting client), else after
+    /// `after`, else at `from`, else from the start. `after` and `from` together are refused.
     private func subscriptionStart(of request: Request) throws -> UInt64 {
         if let lastEventID = request.headers[.lastEventID] {
-            guard let last = UInt64(lastEventID) else {
+            guard let last = UInt64(lastEventID), last < .max else {
                 throw invalidParameter("Last-Event-ID", "must be a log position")
             }
             return last + 1
         }
-        if let after = try position("after", of: request) { return after + 1 }
-        return try position("from", of: request) ?? 1
+        let after = try position("after", of: request)
+        let from = try position("from", of: request)
+        if after != nil, from != nil { throw invalidParameter("after", "cannot be combined with from") }
+        if let after { return after + 1 }
+        return from ?? 1
     }
 
     private static func sseFrame(_ event: RecordedEvent) -> [UInt8] {

@@ -129,10 +129,12 @@ extension TallyAPI {
         return limit
     }
 
-    /// Optional unsigned integer query parameter `name`.
+    /// Optional log position query parameter `name`: a whole number below 2⁶⁴ − 1 (so one after it exists).
     func position(_ name: String, of request: Request) throws -> UInt64? {
         guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
-        guard let value = UInt64(text) else { throw invalidParameter(name, "must be a whole number ≥ 0") }
+        guard let value = UInt64(text), value < .max else {
+            throw invalidParameter(name, "must be a whole number from 0 to \(UInt64.max - 1)")
+        }
         return value
     }
 

@@ -24,11 +24,12 @@ struct Run {
 /// Runs the real `tally` binary with `arguments` and waits for it.
 func tally(_ arguments: String...) throws -> Run { try tally(arguments) }
 
-/// Runs the real `tally` binary with `arguments` and waits for it.
-func tally(_ arguments: [String]) throws -> Run {
+/// Runs the real `tally` binary with `arguments` (and `environment` added to this process's) and waits for it.
+func tally(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
     let process = Process()
     process.executableURL = tallyBinary
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

@@ -52,7 +52,7 @@ struct AuthorizationTests {
         #expect(Role.writer.permissions == [.appendEvents, .readStreams, .readEvents])
         #expect(Role.submitter.permissions == [.submitCommands, .readProjections])
         #expect(Role.reader.permissions == [.readProjections, .readStreams])
-        #expect(Role.auditor.permissions == [.readEvents, .readStreams, .audit])
+        #expect(Role.auditor.permissions == [.readEvents, .readStreams])
     }
 
     @Test func aMissingOrInvalidKeyIs401OnEveryProtectedRoute() async throws {
@@ -84,7 +84,8 @@ struct AuthorizationTests {
         try await Harness.with { harness in
             try await harness.client { client in
                 let admin = harness.tokens[.admin]
-                let created = try await client.send(.post, "/v1/keys", as: admin, json: #"{"name":"ci","role":"reader"}"#)
+                let created = try await client.send(
+                    .post, "/v1/keys", as: admin, json: #"{"name":"ci","role":"reader"}"#)
                 #expect(created.status == .created)
                 let token = try #require(try created.object["token"] as? String)
                 let id = try #require(try created.object["id"] as? String)

@@ -32,7 +32,8 @@ struct ProblemTests {
     }
 
     @Test(arguments: [
-        ("{", "invalid-body"), (#"{"a":1,"a":2}"#, "invalid-body"), (String(repeating: "[", count: 65) + String(repeating: "]", count: 65), "invalid-body"),
+        ("{", "invalid-body"), (#"{"a":1,"a":2}"#, "invalid-body"),
+        (String(repeating: "[", count: 65) + String(repeating: "]", count: 65), "invalid-body"),
         (#"{"account":"a","amount":1,"extra":1}"#, "invalid-command"), (#"{"account":"a"}"#, "invalid-body"),
         (#"{"account":"a","amount":"1"}"#, "invalid-body"),
     ])
@@ -89,9 +90,11 @@ struct ProblemTests {
                     #"{"events":["# + Array(repeating: #"{"type":"t","data":1}"#, count: count).joined(separator: ",")
                         + "]}"
                 }
-                let accepted = try await client.send(.post, "/v1/streams/s-1/events", as: harness.tokens[.writer], json: body(3))
+                let accepted = try await client.send(
+                    .post, "/v1/streams/s-1/events", as: harness.tokens[.writer], json: body(3))
                 #expect(accepted.status == .created)
-                let refused = try await client.send(.post, "/v1/streams/s-1/events", as: harness.tokens[.writer], json: body(4))
+                let refused = try await client.send(
+                    .post, "/v1/streams/s-1/events", as: harness.tokens[.writer], json: body(4))
                 #expect(refused.status == .unprocessableContent)
                 #expect(try refused.object["maxEvents"] as? Int == 3)
             }
@@ -102,12 +105,14 @@ struct ProblemTests {
         try await Harness.with { harness in
             try await harness.client { client in
                 for limit in ["0", "1001", "ten", "-1"] {
-                    let response = try await client.send(.get, "/v1/events?limit=\(limit)", as: harness.tokens[.auditor])
+                    let response = try await client.send(
+                        .get, "/v1/events?limit=\(limit)", as: harness.tokens[.auditor])
                     #expect(response.status == .badRequest)
                     #expect(try response.problemSlug == "invalid-parameter")
                     #expect(try response.object["parameter"] as? String == "limit")
                 }
-                #expect(try await client.send(.get, "/v1/events?limit=1000", as: harness.tokens[.auditor]).status == .ok)
+                #expect(
+                    try await client.send(.get, "/v1/events?limit=1000", as: harness.tokens[.auditor]).status == .ok)
             }
         }
     }
@@ -116,7 +121,8 @@ struct ProblemTests {
         try await Harness.with { harness in
             try await harness.client { client in
                 let token = harness.tokens[.submitter]
-                try await client.send(.post, "/v1/commands/openAccount", as: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#)
+                try await client.send(
+                    .post, "/v1/commands/openAccount", as: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#)
                 let response = try await client.send(
                     .post, "/v1/commands/withdraw", as: token, json: #"{"account":"a","amount":5}"#)
                 #expect(response.status == .unprocessableContent)
@@ -135,7 +141,8 @@ struct ProblemTests {
             try await harness.client { client in
                 let token = harness.tokens[.writer]
                 let body = #"{"expectedRevision":"noStream","events":[{"type":"t","data":{}}]}"#
-                #expect(try await client.send(.post, "/v1/streams/s-1/events", as: token, json: body).status == .created)
+                #expect(
+                    try await client.send(.post, "/v1/streams/s-1/events", as: token, json: body).status == .created)
                 let response = try await client.send(.post, "/v1/streams/s-1/events", as: token, json: body)
                 #expect(response.status == .conflict)
                 #expect(try response.problemSlug == "wrong-expected-revision")
@@ -170,7 +177,9 @@ struct ProblemTests {
             try await harness.client { client in
                 let token = harness.tokens[.submitter]
                 let key: HTTPFields = [.init("Idempotency-Key")!: "order-17"]
-                try await client.send(.post, "/v1/commands/openAccount", as: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#, headers: key)
+                try await client.send(
+                    .post, "/v1/commands/openAccount", as: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#,
+                    headers: key)
                 let response = try await client.send(
                     .post, "/v1/commands/openAccount", as: token, json: #"{"id":"b","owner":"o","currency":"EUR"}"#,
                     headers: key)
@@ -209,13 +218,17 @@ struct ProblemTests {
         (#"{"events":[{"type":"t"}]}"#, "/events/0/data"), (#"{"events":[{"type":1,"data":1}]}"#, "/events/0/type"),
         (#"{"events":[{"id":"x","type":"t","data":1}]}"#, "/events/0/id"),
         (#"{"expectedRevision":"sometimes","events":[{"type":"t","data":1}]}"#, "/expectedRevision"),
-        (#"{"condition":{"failIfEventsMatch":[{}]},"events":[{"type":"t","data":1}]}"#, "/condition/failIfEventsMatch/0"),
+        (
+            #"{"condition":{"failIfEventsMatch":[{}]},"events":[{"type":"t","data":1}]}"#,
+            "/condition/failIfEventsMatch/0"
+        ),
         (#"{"events":[{"type":"t","data":1,"tags":[1]}]}"#, "/events/0/tags"),
     ])
     func malformedAppendBodiesNameTheOffendingMember(body: String, pointer: String) async throws {
         try await Harness.with { harness in
             try await harness.client { client in
-                let response = try await client.send(.post, "/v1/streams/s-1/events", as: harness.tokens[.writer], json: body)
+                let response = try await client.send(
+                    .post, "/v1/streams/s-1/events", as: harness.tokens[.writer], json: body)
                 #expect(response.status == .badRequest, "\(response.text)")
                 #expect(try response.problemSlug == "invalid-body")
                 #expect(try response.object["pointer"] as? String == pointer)
@@ -236,7 +249,10 @@ struct ProblemTests {
 
     @Test func internalErrorsSayNothingOfTheirCause() {
         struct Secret: Error {}
-        for error in [Secret() as any Error, EventLogError.corrupted("page 7 of data.mdb"), EventLogError.unsupportedFormat(version: 9)] {
+        for error in [
+            Secret() as any Error, EventLogError.corrupted("page 7 of data.mdb"),
+            EventLogError.unsupportedFormat(version: 9),
+        ] {
             let problem = Problem(for: error)
             #expect(problem.status == .internalServerError)
             #expect(problem.detail == nil)

@@ -28,7 +28,8 @@ struct RouteTests {
                 #expect(event["type"] as? String == "accountOpened")
                 let metadata = try #require(event["metadata"] as? [String: Any])
                 #expect(metadata["correlationId"] as? String == "req-42")
-                #expect(metadata["actor"] as? String == "key:\(harness.keys.authenticate(harness.tokens[.submitter]!)!.id)")
+                #expect(
+                    metadata["actor"] as? String == "key:\(harness.keys.authenticate(harness.tokens[.submitter]!)!.id)")
                 #expect(metadata["commandId"] as? String == body["commandId"] as? String)
             }
         }
@@ -39,7 +40,8 @@ struct RouteTests {
             try await harness.client { client in
                 let token = harness.tokens[.submitter]
                 let key: HTTPFields = [.init("Idempotency-Key")!: "7d4f1f6e-8d7e-4b8f-9a51-2f0a3c1b9e11"]
-                try await client.send(.post, "/v1/commands/openAccount", as: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#)
+                try await client.send(
+                    .post, "/v1/commands/openAccount", as: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#)
                 let first = try await client.send(
                     .post, "/v1/commands/deposit", as: token, json: #"{"account":"a","amount":100}"#, headers: key)
                 let second = try await client.send(
@@ -62,7 +64,8 @@ struct RouteTests {
                 let metadata = #"{"source" :"import"}"#
                 let response = try await client.send(
                     .post, "/v1/streams/orders-1/events", as: harness.tokens[.writer],
-                    json: #"{"expectedRevision":"noStream","events":[{"id":"0190a0c4-0000-7000-8000-000000000001","type":"placed","tags":["customer:7"],"data":"#
+                    json:
+                        #"{"expectedRevision":"noStream","events":[{"id":"0190a0c4-0000-7000-8000-000000000001","type":"placed","tags":["customer:7"],"data":"#
                         + data + #","metadata":"# + metadata + "}]}")
                 #expect(response.status == .created, "\(response.text)")
                 let stored = try #require(try harness.log.event(at: 1))
@@ -80,7 +83,8 @@ struct RouteTests {
         try await Harness.with { harness in
             try await harness.client { client in
                 try await client.send(
-                    .post, "/v1/streams/s-1/events", as: harness.tokens[.writer], json: #"{"events":[{"type":"t","data":1}]}"#,
+                    .post, "/v1/streams/s-1/events", as: harness.tokens[.writer],
+                    json: #"{"events":[{"type":"t","data":1}]}"#,
                     headers: [.init("X-Request-ID")!: "abc"])
                 let stored = try #require(try harness.log.event(at: 1))
                 let metadata = try JSONSerialization.jsonObject(with: Data(stored.metadata)) as? [String: String]
@@ -123,24 +127,35 @@ struct RouteTests {
                 while let next = uri {
                     let page = try await client.send(.get, next, as: harness.tokens[.auditor])
                     #expect(page.headers[.init("Tally-Position")!] == "7")
-                    positions += (try page.object["events"] as? [[String: Any]] ?? []).compactMap { $0["position"] as? Int }
+                    positions += (try page.object["events"] as? [[String: Any]] ?? []).compactMap {
+                        $0["position"] as? Int
+                    }
                     uri = try page.object["next"] as? String
                     if let uri { #expect(page.headers[.init("Link")!] == "<\(uri)>; rel=\"next\"") }
                 }
                 #expect(positions == Array(1...7))
 
                 let odd = try await client.send(.get, "/v1/events?type=odd&limit=2", as: harness.tokens[.auditor])
-                var oddPositions = (try odd.object["events"] as? [[String: Any]] ?? []).compactMap { $0["position"] as? Int }
+                var oddPositions = (try odd.object["events"] as? [[String: Any]] ?? []).compactMap {
+                    $0["position"] as? Int
+                }
                 let following = try #require(try odd.object["next"] as? String)
                 #expect(following.contains("type=odd"))
-                oddPositions += (try await client.send(.get, following, as: harness.tokens[.auditor]).object["events"]
+                oddPositions +=
+                    (try await client.send(.get, following, as: harness.tokens[.auditor]).object["events"]
                     as? [[String: Any]] ?? []).compactMap { $0["position"] as? Int }
                 #expect(oddPositions == [2, 4, 6])
 
                 let backward = try await client.send(.get, "/v1/events?before=7&limit=2", as: harness.tokens[.auditor])
-                #expect((try backward.object["events"] as? [[String: Any]] ?? []).compactMap { $0["position"] as? Int } == [6, 5])
+                #expect(
+                    (try backward.object["events"] as? [[String: Any]] ?? []).compactMap { $0["position"] as? Int } == [
+                        6, 5,
+                    ])
                 let prefixed = try await client.send(.get, "/v1/events?prefix=s-1", as: harness.tokens[.auditor])
-                #expect((try prefixed.object["events"] as? [[String: Any]] ?? []).compactMap { $0["position"] as? Int } == [2, 5])
+                #expect(
+                    (try prefixed.object["events"] as? [[String: Any]] ?? []).compactMap { $0["position"] as? Int } == [
+                        2, 5,
+                    ])
             }
         }
     }
@@ -149,19 +164,26 @@ struct RouteTests {
         try await Harness.with { harness in
             try await harness.client { client in
                 for index in 0..<3 {
-                    try await client.send(.post, "/v1/streams/s-1/events", as: harness.tokens[.writer], json: #"{"events":[{"type":"t","data":\#(index)}]}"#)
+                    try await client.send(
+                        .post, "/v1/streams/s-1/events", as: harness.tokens[.writer],
+                        json: #"{"events":[{"type":"t","data":\#(index)}]}"#)
                 }
                 let backward = try await client.send(
                     .get, "/v1/streams/s-1/events?direction=backward&limit=2", as: harness.tokens[.reader])
-                #expect((try backward.object["events"] as? [[String: Any]] ?? []).compactMap { $0["revision"] as? Int } == [2, 1])
+                #expect(
+                    (try backward.object["events"] as? [[String: Any]] ?? []).compactMap { $0["revision"] as? Int } == [
+                        2, 1,
+                    ])
                 #expect(try backward.object["headRevision"] as? Int == 2)
                 let next = try #require(try backward.object["next"] as? String)
                 let rest = try await client.send(.get, next, as: harness.tokens[.reader])
-                #expect((try rest.object["events"] as? [[String: Any]] ?? []).compactMap { $0["revision"] as? Int } == [0])
+                #expect(
+                    (try rest.object["events"] as? [[String: Any]] ?? []).compactMap { $0["revision"] as? Int } == [0])
                 let missing = try await client.send(.get, "/v1/streams/nope-1/events", as: harness.tokens[.reader])
                 #expect(missing.status == .notFound)
                 #expect(try missing.problemSlug == "stream-not-found")
-                let bad = try await client.send(.get, "/v1/streams/s-1/events?direction=sideways", as: harness.tokens[.reader])
+                let bad = try await client.send(
+                    .get, "/v1/streams/s-1/events?direction=sideways", as: harness.tokens[.reader])
                 #expect(try bad.problemSlug == "invalid-parameter")
             }
         }
@@ -171,14 +193,22 @@ struct RouteTests {
         try await Harness.with { harness in
             try await harness.client { client in
                 for name in ["order-1", "order-2", "order-3", "user-1", "a%20b"] {
-                    try await client.send(.post, "/v1/streams/\(name)/events", as: harness.tokens[.writer], json: #"{"events":[{"type":"t","data":1}]}"#)
+                    try await client.send(
+                        .post, "/v1/streams/\(name)/events", as: harness.tokens[.writer],
+                        json: #"{"events":[{"type":"t","data":1}]}"#)
                 }
-                let first = try await client.send(.get, "/v1/streams?prefix=order-&limit=2", as: harness.tokens[.reader])
-                let names = (try first.object["streams"] as? [[String: Any]] ?? []).compactMap { $0["stream"] as? String }
+                let first = try await client.send(
+                    .get, "/v1/streams?prefix=order-&limit=2", as: harness.tokens[.reader])
+                let names = (try first.object["streams"] as? [[String: Any]] ?? []).compactMap {
+                    $0["stream"] as? String
+                }
                 #expect(names == ["order-1", "order-2"])
                 let next = try #require(try first.object["next"] as? String)
                 let second = try await client.send(.get, next, as: harness.tokens[.reader])
-                #expect((try second.object["streams"] as? [[String: Any]] ?? []).compactMap { $0["stream"] as? String } == ["order-3"])
+                #expect(
+                    (try second.object["streams"] as? [[String: Any]] ?? []).compactMap { $0["stream"] as? String } == [
+                        "order-3"
+                    ])
                 #expect(try harness.log.streamHead(StreamID("a b")) != nil)
             }
         }
@@ -188,8 +218,10 @@ struct RouteTests {
         try await Harness.with { harness in
             try await harness.client { client in
                 let token = harness.tokens[.submitter]
-                try await client.send(.post, "/v1/commands/openAccount", as: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#)
-                let deposit = try await client.send(.post, "/v1/commands/deposit", as: token, json: #"{"account":"a","amount":250}"#)
+                try await client.send(
+                    .post, "/v1/commands/openAccount", as: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#)
+                let deposit = try await client.send(
+                    .post, "/v1/commands/deposit", as: token, json: #"{"account":"a","amount":250}"#)
                 let position = try #require((try deposit.object["positions"] as? [String: Int])?["last"])
                 let totals = try await client.send(
                     .get, "/v1/projections/trial-balance/EUR?minPosition=\(position)", as: harness.tokens[.reader])
@@ -197,10 +229,12 @@ struct RouteTests {
                 #expect(Int(totals.headers[.init("Tally-Position")!] ?? "") ?? 0 >= position)
                 let value = try #require(try totals.object["value"] as? [String: Any])
                 #expect(value["balances"] as? Int == 250)
-                let balance = try await client.send(.get, "/v1/projections/account-balances/a", as: harness.tokens[.reader])
+                let balance = try await client.send(
+                    .get, "/v1/projections/account-balances/a", as: harness.tokens[.reader])
                 #expect((try balance.object["value"] as? [String: Any])?["balance"] as? Int == 250)
                 let statement = try await client.send(
-                    .get, "/v1/projections/account-statements?prefix=a:&minPosition=\(position)", as: harness.tokens[.reader])
+                    .get, "/v1/projections/account-statements?prefix=a:&minPosition=\(position)",
+                    as: harness.tokens[.reader])
                 let documents = try #require(try statement.object["documents"] as? [[String: Any]])
                 #expect(documents.map { $0["key"] as? String } == ["a:00000000000000000001"])
                 let list = try await client.send(.get, "/v1/projections", as: harness.tokens[.reader])
@@ -231,12 +265,14 @@ struct RouteTests {
     @Test func requestIDsAreEchoedOrMadeUpAndHostileOnesReplaced() async throws {
         try await Harness.with { harness in
             try await harness.client { client in
-                let given = try await client.send(.get, "/health/live", as: nil, headers: [.init("X-Request-ID")!: "trace-1"])
+                let given = try await client.send(
+                    .get, "/health/live", as: nil, headers: [.init("X-Request-ID")!: "trace-1"])
                 #expect(given.headers[.init("X-Request-ID")!] == "trace-1")
                 let made = try await client.send(.get, "/health/live", as: nil)
                 #expect(UUID(uuidString: made.headers[.init("X-Request-ID")!] ?? "") != nil)
                 let hostile = try await client.send(
-                    .get, "/health/live", as: nil, headers: [.init("X-Request-ID")!: String(repeating: "x", count: 129)])
+                    .get, "/health/live", as: nil, headers: [.init("X-Request-ID")!: String(repeating: "x", count: 129)]
+                )
                 #expect(UUID(uuidString: hostile.headers[.init("X-Request-ID")!] ?? "") != nil)
             }
         }
@@ -246,9 +282,12 @@ struct RouteTests {
         try await Harness.with { harness in
             try await harness.client { client in
                 try await client.send(
-                    .post, "/v1/commands/openAccount", as: harness.tokens[.submitter], json: #"{"id":"a","owner":"o","currency":"EUR"}"#)
+                    .post, "/v1/commands/openAccount", as: harness.tokens[.submitter],
+                    json: #"{"id":"a","owner":"o","currency":"EUR"}"#)
                 let metrics = try await client.send(.get, "/metrics", as: nil).text
-                #expect(metrics.contains(#"tally_http_requests_total{method="POST",route="/v1/commands/{type}",status="201"} 1"#))
+                #expect(
+                    metrics.contains(
+                        #"tally_http_requests_total{method="POST",route="/v1/commands/{type}",status="201"} 1"#))
                 // Async projection steps commit through the writer too, so commits may exceed one.
                 #expect(metrics.contains("tally_events_appended_total 1"))
                 #expect(metrics.contains("tally_commits_total "))

@@ -1,0 +1,155 @@
+import AsyncHTTPClient
+import Foundation
+import LedgerProjection
+import NIOCore
+import NIOHTTP1
+import TallyStore
+import Testing
+
+/// A `tally serve` process on a loopback port, over its own data directory.
+private final class Server: Sendable {
+    let process: Process
+    let port: Int
+    let directory: String
+    let stderrPath: String
+
+    init(environment: [String: String] = [:]) throws {
+        directory = temporaryDataDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        port = Int.random(in: 20_000..<60_000)
+        stderrPath = "\(directory)/serve.err"
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process = Process()
+        process.executableURL = tallyBinary
+        process.arguments = ["serve", "--data-dir", "\(directory)/data", "--port", "\(port)"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        try process.run()
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Waits until `/health/live` answers.
+    func waitUntilLive() async throws {
+        for _ in 0..<200 {
+            if let response = try? await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "\(url)/health/live"), timeout: .seconds(1)), response.status == .ok
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("tally serve did not start: \(try String(contentsOfFile: stderrPath, encoding: .utf8))")
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// POSTs `json` to `path` with the bearer `token`; returns the status and body.
+private func post(_ url: String, token: String, json: String) async throws -> (status: UInt, body: [String: Any]) {
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Authorization", value: "Bearer \(token)")
+    request.body = .bytes(ByteBuffer(string: json))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let body = try await response.body.collect(upTo: 1 << 20)
+    let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]) ?? [:]
+    return (response.status.code, object)
+}
+
+@Suite("tally serve")
+struct ServeTests {
+    @Test func theFirstStartPrintsAnAdminKeyOnceAndStoresItPrivately() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let stderr = try String(contentsOfFile: server.stderrPath, encoding: .utf8)
+        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(stderr.contains(token))
+        #expect(stderr.contains("\(server.directory)/data/admin.key"))
+        let mode = try FileManager.default.attributesOfItem(atPath: "\(server.directory)/data/admin.key")[
+            .posixPermissions]
+        #expect(mode as? Int == 0o600)
+        let created = try await post(
+            "\(server.url)/v1/commands/openAccount", token: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#)
+        #expect(created.status == 201)
+    }
+
+    @Test func sigtermDrainsInFlightCommandsAndLosesNoAcknowledgedOne() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(
+            try await post(
+                "\(server.url)/v1/commands/openAccount", token: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#
+            ).status == 201)
+
+        // 16 clients deposit until the server stops answering; SIGTERM lands in the middle.
+        let acknowledged = try await withThrowingTaskGroup(of: [(position: Int, id: String)].self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    var receipts: [(position: Int, id: String)] = []
+                    while true {
+                        guard
+                            let answer = try? await post(
+                                "\(server.url)/v1/commands/deposit", token: token, json: #"{"account":"a","amount":1}"#),
+                            answer.status == 201
+                        else { return receipts }
+                        let event = try #require((answer.body["events"] as? [[String: Any]])?.first)
+                        receipts.append((try #require(event["position"] as? Int), try #require(event["id"] as? String)))
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(400))
+            server.process.terminate()  // SIGTERM
+            var all: [(position: Int, id: String)] = []
+            for try await receipts in group { all += receipts }
+            return all
+        }
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        #expect(!acknowledged.isEmpty)
+
+        let log = try EventLog(path: "\(server.directory)/data", inlineProjectors: [AccountBalances()])
+        defer { log.close() }
+        for receipt in acknowledged {
+            let event = try #require(try log.event(at: UInt64(receipt.position)))
+            #expect(event.id.uuidString.lowercased() == receipt.id)
+        }
+        let balance = try log.queryProjection(named: "account-balances") { txn, table, _ in
+            try AccountBalances.balance(of: "a", in: table, txn: txn)?.balance
+        }
+        #expect(balance.flatMap { $0 }.map { $0 >= Int64(acknowledged.count) } == true)
+    }
+
+    @Test(arguments: [
+        (["serve", "--port", "70000"], [String: String](), "--port must be between 0 and 65535, not 70000."),
+        (["serve"], ["TALLY_PORT": "eighty"], "TALLY_PORT must be a whole number, not eighty."),
+        (["serve"], ["TALLY_MAX_BODY_BYTES": "0"], "TALLY_MAX_BODY_BYTES must be between 1 and 67108864, not 0."),
+        (
+            ["serve"], ["TALLY_LOG_LEVEL": "loud"],
+            "log level must be trace, debug, info, notice, warning, error or critical, not loud."
+        ),
+    ])
+    func badSettingsAreUsageErrors(arguments: [String], environment: [String: String], message: String) throws {
+        let run = try tally(arguments, environment: environment)
+        #expect(run.status == 64)
+        #expect(run.stderr.contains(message))
+    }
+
+    @Test func aFlagWinsOverItsVariable() async throws {
+        // The variable names a port that is refused; the flag's valid one must win.
+        let server = try Server(environment: ["TALLY_PORT": "70000"])
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        #expect(server.process.isRunning)
+    }
+}
