@@ -115,12 +115,12 @@ package final class APIKeyStore: Sendable {
     }
 
     private static func hash(_ secret: some StringProtocol) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Array(SHA256.hash(data: Array(secret.utf8))).hex
     }
 
     private static func randomHex(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }.hex
     }
 
     private static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {

@@ -10,7 +10,7 @@ package struct HTTPLimits: Sendable, Equatable {
     package var defaultPageSize = 100
     /// The longest a read may wait for a projection to reach `minPosition`.
     package var maxProjectionWait = Duration.seconds(10)
-    /// The longest a request's handler may run before it is answered 503 (streams are exempt once open).
+    /// The longest a command or append may wait for the writer before it is answered 503.
     package var requestTimeout = Duration.seconds(30)
     /// How often a live subscription sends a heartbeat when no event arrives.
     package var heartbeatInterval = Duration.seconds(15)

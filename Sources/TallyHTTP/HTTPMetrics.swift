@@ -1,4 +1,5 @@
 package import Prometheus
+import Synchronization
 import TallyStore
 
 /// The Prometheus metrics the HTTP edge records, and the log's state sampled on each scrape.
@@ -8,6 +9,9 @@ import TallyStore
 package struct HTTPMetrics: Sendable {
     /// Where every metric lives; `GET /metrics` renders it.
     package let registry: PrometheusCollectorRegistry
+    /// The request counter and histogram of each method, route and status, made once: the
+    /// registry's own lookup validates names and labels on every call, which a request should not pay.
+    private let requestMetrics = RequestMetrics()
 
     /// Metrics in `registry`.
     package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -47,13 +51,22 @@ package struct HTTPMetrics: Sendable {
 
     /// Counts one answered request and records how long it took.
     func record(method: String, route: String, status: Int, elapsed: Duration) {
-        registry.makeCounter(
-            descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.requestDuration, labels: [("method", method), ("route", route)],
-            buckets: Self.latencyBuckets
-        ).record(elapsed)
+        let key = RequestMetrics.Key(method: method, route: route, status: status)
+        let (counter, histogram) = requestMetrics.handles.withLock { handles in
+            if let made = handles[key] { return made }
+            let made = (
+                registry.makeCounter(
+                    descriptor: Self.requests,
+                    labels: [("method", method), ("route", route), ("status", String(status))]),
+                registry.makeDurationHistogram(
+                    descriptor: Self.requestDuration, labels: [("method", method), ("route", route)],
+                    buckets: Self.latencyBuckets)
+            )
+            handles[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(elapsed)
     }
 
     /// Samples the log's head, map usage and each projection's lag into gauges.
@@ -75,4 +88,15 @@ package struct HTTPMetrics: Sendable {
         registry.emit(into: &buffer)
         return buffer
     }
+}
+
+/// The request metrics already made, by method, route and status.
+private final class RequestMetrics: Sendable {
+    struct Key: Hashable {
+        let method: String
+        let route: String
+        let status: Int
+    }
+
+    let handles = Mutex<[Key: (Counter, DurationHistogram)]>([:])
 }

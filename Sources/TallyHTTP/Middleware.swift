@@ -6,11 +6,10 @@ import NIOCore
 import Prometheus
 import Synchronization
 
-/// The outermost middleware: gives the request its correlation id, bounds how long its handler
-/// runs, and logs and counts it once it is answered.
+/// The outermost middleware: gives the request its correlation id, and logs and counts it once
+/// it is answered.
 struct RequestMiddleware: RouterMiddleware {
     let metrics: HTTPMetrics
-    let timeout: Duration
 
     func handle(
         _ request: Request, context: TallyRequestContext,
@@ -20,7 +19,7 @@ struct RequestMiddleware: RouterMiddleware {
         context.requestID = request.headers[.requestID].flatMap(Self.acceptable) ?? UUID().uuidString.lowercased()
         context.logger[metadataKey: "request.id"] = .string(context.requestID)
         let started = ContinuousClock.now
-        var response = try await withTimeout(timeout, request: request, context: context, next: next)
+        var response = try await next(request, context)
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - started
         // Hummingbird names its not-found responder "NotFound"; unmatched paths share one label.
@@ -41,42 +40,6 @@ struct RequestMiddleware: RouterMiddleware {
         guard (1...128).contains(id.utf8.count), id.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
         return id
     }
-
-    /// Runs `next`, or answers 503 if it has not answered within `timeout`. A command still in
-    /// the writer then finishes on its own; retrying it with the same `Idempotency-Key` is safe.
-    private func withTimeout(
-        _ timeout: Duration, request: Request, context: TallyRequestContext,
-        next: (Request, TallyRequestContext) async throws -> Response
-    ) async throws -> Response {
-        try await withoutActuallyEscaping(next) { next in
-            let next = UnsafeSendableBox(next)
-            return try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask { try await next.value(request, context) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                if let response = try await group.next()! { return response }
-                var problem = Problem(
-                    "request-timeout", "The request took too long", .serviceUnavailable,
-                    detail:
-                        "No answer within \(timeout). A command may still complete: retry with the same Idempotency-Key."
-                )
-                problem.headers[.retryAfter] = "1"
-                return ProblemMiddleware.response(for: problem, instance: request.uri.path)
-            }
-        }
-    }
-}
-
-/// Carries the middleware chain's `next` into a child task of the same request.
-///
-/// `next` is not `Sendable` because Hummingbird does not promise it; it is safe here because the
-/// task group finishes (and is cancelled) before `handle` returns, so it never outlives the request.
-private struct UnsafeSendableBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// Turns every error thrown below it into an `application/problem+json` response, and logs

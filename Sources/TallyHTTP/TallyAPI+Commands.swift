@@ -10,7 +10,8 @@ import TallyStore
 extension TallyAPI {
     /// `POST /v1/commands/{type}`: decide a ledger command and append what it decides.
     func addCommandRoutes(to router: Router<TallyRequestContext>) {
-        add(.post, "/v1/commands/{type}", to: router, permission: .submitCommands) { request, context in
+        add(.post, "/v1/commands/{type}", to: router, permission: .submitCommands, waitsForWriter: true) {
+            request, context in
             let type = try parameter("type", of: context)
             let body = try await body(of: request)
             do {

@@ -7,11 +7,12 @@ import TallyStore
 extension TallyAPI {
     /// Raw appends, and reads of streams and of the whole log.
     func addEventRoutes(to router: Router<TallyRequestContext>) {
-        add(.post, "/v1/streams/{stream}/events", to: router, permission: .appendEvents) { request, context in
+        add(.post, "/v1/streams/{stream}/events", to: router, permission: .appendEvents, waitsForWriter: true) {
+            request, context in
             let stream = try streamID(try parameter("stream", of: context))
             return try await append(request, context: context, stream: stream)
         }
-        add(.post, "/v1/events", to: router, permission: .appendEvents) { request, context in
+        add(.post, "/v1/events", to: router, permission: .appendEvents, waitsForWriter: true) { request, context in
             try await append(request, context: context, stream: nil)
         }
         add(.get, "/v1/streams", to: router, permission: .readStreams) { request, _ in

@@ -51,7 +51,7 @@ package struct TallyAPI: Sendable {
     /// Builds the router: middleware first (request id and logs, problems, authentication), then every route.
     package func makeRouter() -> Router<TallyRequestContext> {
         let router = Router(context: TallyRequestContext.self)
-        router.add(middleware: RequestMiddleware(metrics: metrics, timeout: limits.requestTimeout))
+        router.add(middleware: RequestMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware(routes: routes))
         router.add(middleware: AuthenticationMiddleware(keys: keys))
         addCommandRoutes(to: router)
@@ -64,15 +64,42 @@ package struct TallyAPI: Sendable {
     }
 
     /// Adds one route, recording it in ``routes``; `permission` is checked before `handler` runs.
+    ///
+    /// - Parameter waitsForWriter: whether the handler waits for the log's writer, and so is
+    ///   answered 503 after ``HTTPLimits/requestTimeout`` (reads answer from a snapshot at once).
     func add(
         _ method: HTTPRequest.Method, _ path: String, to router: Router<TallyRequestContext>,
-        permission: Permission?,
+        permission: Permission?, waitsForWriter: Bool = false,
         _ handler: @escaping @Sendable (Request, TallyRequestContext) async throws -> Response
     ) {
         routes.add(method: method.rawValue, path: path)
+        let timeout = limits.requestTimeout
         router.on(RouterPath(path), method: method) { request, context in
             if let permission { try context.authorize(permission) }
-            return try await handler(request, context)
+            guard waitsForWriter else { return try await handler(request, context) }
+            return try await Self.answer(within: timeout) { try await handler(request, context) }
+        }
+    }
+
+    /// Runs `handler`, or throws a 503 problem if it has not answered within `timeout`. A command
+    /// still in the writer then finishes on its own; retrying it with the same `Idempotency-Key` is safe.
+    private static func answer(
+        within timeout: Duration, _ handler: @escaping @Sendable () async throws -> Response
+    ) async throws -> Response {
+        try await withThrowingTaskGroup(of: Response?.self) { group in
+            group.addTask { try await handler() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            if let response = try await group.next()! { return response }
+            var problem = Problem(
+                "request-timeout", "The request took too long", .serviceUnavailable,
+                detail:
+                    "No answer within \(timeout). A command may still complete: retry with the same Idempotency-Key.")
+            problem.headers[.retryAfter] = "1"
+            throw problem
         }
     }
 }

@@ -33,13 +33,15 @@ struct TallyBench {
 /// What to measure, from the command line.
 struct Configuration: Sendable {
     static let usage = """
-        usage: tally-bench [--runs N] [--events N] [--rebuild-events N] [--quick]
+        usage: tally-bench [--runs N] [--events N] [--rebuild-events N] [--quick] [--commands-only]
 
           --runs N     measure every figure N times and report the median and spread (default 3)
           --events N   the size of the log for batched appends and reads (default 100000)
           --rebuild-events N
                        the size of the ledger log whose read models figure 6 rebuilds (default 1000000)
           --quick      a smoke test: 5000 events, 20000 to rebuild, 1 run, short time budgets
+          --commands-only
+                       measure only figure 5 (ledger commands in process), for tools/http-bench.sh
         """
 
     /// How many times every figure is measured.
@@ -50,6 +52,8 @@ struct Configuration: Sendable {
     var rebuildEvents = 1_000_000
     /// Whether this is a smoke test with short time budgets.
     var quick = false
+    /// Whether to measure only the ledger command figures.
+    var commandsOnly = false
     /// Whether to print the usage and stop.
     var showHelp = false
 
@@ -78,6 +82,7 @@ struct Configuration: Sendable {
             case "--events": events = try Self.positive(remaining.popFirst(), for: argument)
             case "--rebuild-events": rebuildEvents = try Self.positive(remaining.popFirst(), for: argument)
             case "--quick": quick = true
+            case "--commands-only": commandsOnly = true
             case "--help", "-h": showHelp = true
             default: throw BenchmarkError("unknown argument '\(argument)'")
             }
@@ -139,6 +144,19 @@ struct Benchmark {
 
     /// Measures every figure `configuration.runs` times, then prints the table and the JSON lines.
     func run() async throws {
+        if configuration.commandsOnly {
+            var report = Report()
+            for run in 1...configuration.runs {
+                let scratch = try ScratchDirectory(prefix: "tally-bench")
+                defer { scratch.remove() }
+                let workload = try Workload(count: 1, warmUpCount: 0, seed: 1)
+                try await RunContext(configuration: configuration, workload: workload, scratch: scratch, run: run)
+                    .measureCommands(into: &report)
+            }
+            print(report.table())
+            for line in report.jsonLines(runs: configuration.runs) { print(line) }
+            return
+        }
         let setupStart = ContinuousClock.now
         let workload = try Workload(
             count: configuration.events, warmUpCount: configuration.warmUpEvents, seed: 0x7A11_BE9C)
