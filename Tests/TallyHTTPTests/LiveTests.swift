@@ -129,4 +129,18 @@ struct LiveTests {
             }
         }
     }
+
+    @Test func headersUpTo80KiBPassAndLargerOnesAreRefusedByTheParser() async throws {
+        try await Harness.with { harness in
+            try await harness.app.test(.live) { client in
+                let port = try #require(client.port)
+                for (size, status) in [(70_000, 200), (90_000, 400)] {
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health/live")
+                    request.headers.add(name: "X-Padding", value: String(repeating: "x", count: size))
+                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                    #expect(response.status.code == UInt(status), "\(size) bytes of header")
+                }
+            }
+        }
+    }
 }
