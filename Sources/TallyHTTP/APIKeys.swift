@@ -4,7 +4,7 @@ import Synchronization
 
 /// What an API key's holder may do; every endpoint asks for one permission.
 package enum Permission: String, Sendable, CaseIterable {
-    case submitCommands, appendEvents, readStreams, readEvents, readProjections, manageKeys
+    case submitCommands, appendEvents, readStreams, readEvents, readProjections, manageProjections, manageKeys
 }
 
 /// The roles a key can have. `admin` may do everything; the others one job each.

@@ -155,6 +155,11 @@ extension Problem {
             extend("size", integer: size)
         case .unknownProjection(let name):
             self.init("unknown-projection", "No such projection", .notFound, detail: "No projection is named \(name).")
+        case .inlineProjectionNotRebuildable(let name):
+            self.init(
+                "projection-not-rebuildable", "Inline projections are rebuilt only at start-up", .conflict,
+                detail:
+                    "\(name) is inline: commands decide from it, so it is rebuilt when its version changes, at open.")
         case .noSuchDeadLetter(let projector, let position):
             self.init(
                 "no-such-dead-letter", "No such dead letter", .notFound,

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Logging
 import TallyCore
 import TallyStore
 
@@ -97,6 +98,23 @@ extension TallyAPI {
                 json.member("value", raw: document)
             }
             return self.json(json.bytes, headers: [.tallyPosition: String(position)])
+        }
+    }
+
+    /// `POST /v1/projections/{name}/rebuild` (admin): fold an async projection again from position 1.
+    func addProjectionAdministrationRoutes(to router: Router<TallyRequestContext>) {
+        add(.post, "/v1/projections/{name}/rebuild", to: router, permission: .manageProjections, waitsForWriter: true) {
+            _, context in
+            let name = try parameter("name", of: context)
+            try await log.rebuildProjection(named: name)
+            context.logger.notice("Projection rebuild started", metadata: ["projector.name": .string(name)])
+            var json = JSONWriter()
+            json.object { json in
+                json.member("projection", string: name)
+                json.member("position", integer: 0)
+                json.member("state", string: "rebuilding")
+            }
+            return self.json(json.bytes, status: .accepted, headers: [.tallyPosition: "0"])
         }
     }
 

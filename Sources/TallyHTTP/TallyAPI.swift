@@ -58,6 +58,7 @@ package struct TallyAPI: Sendable {
         addEventRoutes(to: router)
         addSubscriptionRoutes(to: router)
         addProjectionRoutes(to: router)
+        addProjectionAdministrationRoutes(to: router)
         addKeyRoutes(to: router)
         addOperationRoutes(to: router)
         return router

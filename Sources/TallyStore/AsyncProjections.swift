@@ -113,6 +113,24 @@ final class AsyncProjections: Sendable {
         return ProjectionProgress(checkpoint: next, advanced: next != checkpoint || switched, switched: switched)
     }
 
+    /// Empties the read model of the projector at `index`, its dead letters and its checkpoint, so
+    /// that the next steps fold it again from position 1. Queries meanwhile read it as of the
+    /// checkpoint it has reached — a consistent, older answer that states its position.
+    ///
+    /// Runs in the writer's transaction.
+    func reset(_ index: Int, in txn: borrowing WriteTransaction) throws -> ProjectionProgress {
+        let entry = entries[index]
+        try txn.empty(entry.table.database)
+        try registry.setCheckpoint(0, of: entry.projector.namespace, in: txn)
+        try registry.removeDeadLetters(of: entry.projector.name, in: txn)
+        return ProjectionProgress(checkpoint: 0, advanced: true, switched: false)
+    }
+
+    /// The index of the projector named `name`.
+    func index(named name: String) -> Int? {
+        entries.firstIndex { $0.projector.name == name }
+    }
+
     /// The registered projector named `name` and the table it writes.
     func entry(named name: String) -> (projector: any Projector, table: ProjectionTable)? {
         entries.first { $0.projector.name == name }.map { ($0.projector, $0.table) }

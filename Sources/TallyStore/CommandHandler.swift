@@ -26,6 +26,7 @@ enum WriteOperation: Sendable {
     case append(AppendRequest)
     case command(any CommandHandler)
     case project(AsyncProjections, index: Int, limit: Int)
+    case resetProjection(AsyncProjections, index: Int)
     case resolveDeadLetter(DeadLetterResolution, projector: any Projector, table: ProjectionTable, position: UInt64)
 
     var estimatedBytes: Int {
@@ -33,7 +34,7 @@ enum WriteOperation: Sendable {
         case .append(let request): request.estimatedBytes
         case .command(let handler): handler.estimatedBytes
         case .project(_, _, let limit): limit * 512
-        case .resolveDeadLetter: 4096
+        case .resolveDeadLetter, .resetProjection: 4096
         }
     }
 }

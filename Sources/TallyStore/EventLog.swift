@@ -47,6 +47,8 @@ package final class EventLog: Sendable {
     private let async: AsyncProjections
     /// Counts committed async projection steps, so readers waiting for a projection wake when it moves.
     private let projectionSteps = CommitNotifier(head: 0)
+    /// Counts projection resets, so an idle projection runner wakes for one as for a commit.
+    private let projectionResets = CommitNotifier(head: 0)
 
     /// Opens the log in `path`, creating the directory and an empty log if needed.
     ///
@@ -99,6 +101,7 @@ package final class EventLog: Sendable {
         writer.stop()
         notifier.close()
         projectionSteps.close()
+        projectionResets.close()
         environment.close()
     }
 
@@ -167,6 +170,7 @@ package final class EventLog: Sendable {
         while true {
             try Task.checkCancellation()
             var advanced = false
+            let resets = projectionResets.head  // read before the check, so a reset after it wakes the wait
             let (head, pending) = try snapshot { [async] txn, head in
                 (head, try async.names.indices.filter { try async.needsStep($0, head: head, in: txn) })
             }
@@ -179,7 +183,17 @@ package final class EventLog: Sendable {
                 if progress.advanced { projectionSteps.publish(projectionSteps.head + 1) }
                 advanced = advanced || progress.advanced
             }
-            if !advanced { _ = try await waitForCommit(beyond: head) }
+            if !advanced { try await waitForCommitOrReset(beyond: head, resets: resets) }
+        }
+    }
+
+    /// Waits until a commit moves the head beyond `head`, or a projection is reset after `resets`.
+    private func waitForCommitOrReset(beyond head: UInt64, resets: UInt64) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [notifier] in _ = try await notifier.wait(beyond: head) }
+            group.addTask { [projectionResets] in _ = try await projectionResets.wait(beyond: resets) }
+            defer { group.cancelAll() }
+            try await group.next()
         }
     }
 
@@ -206,6 +220,23 @@ package final class EventLog: Sendable {
                 group.cancelAll()
             }
         }
+    }
+
+    /// Folds the async projection named `name` again from position 1 — after its data was repaired
+    /// or its code fixed without a version change — and returns once its table is emptied. The
+    /// projection runner then rebuilds it; queries keep answering, each as of the position it states.
+    ///
+    /// - Throws: ``EventLogError/unknownProjection(_:)``;
+    ///   ``EventLogError/inlineProjectionNotRebuildable(_:)`` for an inline one (commands decide from
+    ///   it, so it must never be partial: bump its version and restart instead).
+    package func rebuildProjection(named name: String) async throws {
+        if inline.table(named: name) != nil { throw EventLogError.inlineProjectionNotRebuildable(name) }
+        guard let index = async.index(named: name) else { throw EventLogError.unknownProjection(name) }
+        guard case .projected = try await writer.submit(.resetProjection(async, index: index)) else {
+            throw EventLogError.corrupted("the writer answered a projection reset with something else")
+        }
+        projectionResets.publish(projectionResets.head + 1)
+        projectionSteps.publish(projectionSteps.head + 1)
     }
 
     /// Retries (applies again) or skips the dead letter of the projector named `name` at `position`.

@@ -13,6 +13,8 @@ package enum EventLogError: Error, Equatable, Sendable {
     case treeTooSmall(size: UInt64, requested: UInt64)
     /// No projection has this name.
     case unknownProjection(String)
+    /// The projection is inline: it is rebuilt at open when its version changes, never while serving.
+    case inlineProjectionNotRebuildable(String)
     /// The projector has no dead letter at this position.
     case noSuchDeadLetter(projector: String, position: UInt64)
     /// The stream has no events.

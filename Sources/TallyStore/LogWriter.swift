@@ -210,6 +210,10 @@ final class LogWriter: Sendable {
             try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in
                 .projected(try projections.step(index, limit: limit, reader: appender.reader, in: txn))
             }
+        case .resetProjection(let projections, let index):
+            try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in
+                .projected(try projections.reset(index, in: txn))
+            }
         case .resolveDeadLetter(let resolution, let projector, let table, let position):
             try refuseOrRecord(pending) { () throws -> Void in
                 guard let event = try appender.reader.event(at: position, in: txn) else {

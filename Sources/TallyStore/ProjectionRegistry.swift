@@ -73,6 +73,13 @@ struct ProjectionRegistry: Sendable {
         return true
     }
 
+    /// Removes every dead letter of the projector named `name`.
+    func removeDeadLetters(of name: String, in txn: borrowing WriteTransaction) throws {
+        for letter in try deadLetterRecords(of: name, in: txn) {
+            try txn.delete(Array(name.utf8) + [0] + letter.position.bigEndianBytes, in: deadLetters)
+        }
+    }
+
     /// The dead letters of the projector named `name`, oldest first.
     func deadLetterRecords(of name: String, in txn: borrowing some Transaction & ~Copyable) throws -> [DeadLetter] {
         let prefix = Array(name.utf8) + [0]

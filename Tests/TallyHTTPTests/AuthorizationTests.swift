@@ -16,6 +16,7 @@ private let protectedRoutes: [(method: HTTPRequest.Method, uri: String, json: St
     (.get, "/v1/projections", nil, .readProjections),
     (.get, "/v1/projections/account-balances", nil, .readProjections),
     (.get, "/v1/projections/account-balances/a", nil, .readProjections),
+    (.post, "/v1/projections/trial-balance/rebuild", nil, .manageProjections),
     (.post, "/v1/keys", #"{"name":"n","role":"reader"}"#, .manageKeys),
     (.get, "/v1/keys", nil, .manageKeys),
     (.delete, "/v1/keys/000000000000", nil, .manageKeys),
@@ -53,6 +54,7 @@ struct AuthorizationTests {
         #expect(Role.submitter.permissions == [.submitCommands, .readProjections])
         #expect(Role.reader.permissions == [.readProjections, .readStreams])
         #expect(Role.auditor.permissions == [.readEvents, .readStreams])
+        #expect(Permission.allCases.count == 7)
     }
 
     @Test func aMissingOrInvalidKeyIs401OnEveryProtectedRoute() async throws {

@@ -262,6 +262,28 @@ struct RouteTests {
         }
     }
 
+    @Test func anAdminRebuildsAnAsyncProjectionButNotAnInlineOne() async throws {
+        try await Harness.with { harness in
+            try await harness.client { client in
+                let admin = harness.tokens[.admin]
+                let deposit = try await client.send(
+                    .post, "/v1/commands/openAccount", as: admin, json: #"{"id":"a","owner":"o","currency":"EUR"}"#)
+                let position = try #require((try deposit.object["positions"] as? [String: Int])?["last"])
+                let rebuild = try await client.send(.post, "/v1/projections/trial-balance/rebuild", as: admin)
+                #expect(rebuild.status == .accepted)
+                #expect(try rebuild.object["state"] as? String == "rebuilding")
+                let after = try await client.send(
+                    .get, "/v1/projections/trial-balance/EUR?minPosition=\(position)", as: admin)
+                #expect((try after.object["value"] as? [String: Any])?["accounts"] as? Int == 1)
+                let inline = try await client.send(.post, "/v1/projections/account-balances/rebuild", as: admin)
+                #expect(inline.status == .conflict)
+                #expect(try inline.problemSlug == "projection-not-rebuildable")
+                let unknown = try await client.send(.post, "/v1/projections/nope/rebuild", as: admin)
+                #expect(try unknown.problemSlug == "unknown-projection")
+            }
+        }
+    }
+
     @Test func requestIDsAreEchoedOrMadeUpAndHostileOnesReplaced() async throws {
         try await Harness.with { harness in
             try await harness.client { client in
