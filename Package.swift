@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "TallyHTTPTests",
             dependencies: [
-                "TallyHTTP", "TallyStore", "TallyCore", "LedgerProjection", "Ledger",
+                "TallyHTTP", "TallyStore", "TallyCore", "TallyLMDB", "LedgerProjection", "Ledger",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -21,7 +21,7 @@ struct Harness: Sendable {
 
     /// Runs `body` with a new harness, its async projections running, and removes everything afterwards.
     static func with<R: Sendable>(
-        limits: HTTPLimits = .init(), logOptions: EventLog.Options = .init(),
+        limits: HTTPLimits = .init(), logOptions: EventLog.Options = .init(), logPath: String? = nil,
         _ body: @Sendable (Harness) async throws -> R
     ) async throws -> R {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-http-\(UUID().uuidString)")
@@ -32,7 +32,7 @@ struct Harness: Sendable {
         var options = logOptions
         options.metrics = metrics.factory
         let log = try EventLog(
-            path: "\(directory)/data", options: options, inlineProjectors: [AccountBalances()],
+            path: logPath ?? "\(directory)/data", options: options, inlineProjectors: [AccountBalances()],
             asyncProjectors: [AccountStatements(), TrialBalance()])
         defer { log.close() }
         let keys = try APIKeyStore(path: "\(directory)/api-keys.json")
