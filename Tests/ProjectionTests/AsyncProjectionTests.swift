@@ -140,14 +140,7 @@ struct AsyncProjectionTests {
         try await AsyncLedger.with { subject in
             let log = subject.log
             // A raw deposit to an account the trial balance has never seen: dead-lettered.
-            let deposit = Ledger.Event.deposited(.init(account: "b", amount: 40))
-            let early = try await log.append(
-                AppendRequest(events: [
-                    try ProposedEvent(stream: .account("b"), type: deposit.type, data: deposit.payloadJSON)
-                ]))
-            let position = try #require(early.positions?.lowerBound)
-            _ = try await log.waitForProjection(named: "trial-balance", toReach: position, timeout: .seconds(10))
-            #expect(try log.deadLetters(of: "trial-balance").map(\.position) == [position])
+            let position = try await appendDepositBeforeItsAccount(to: log)
             // Then the account's opening arrives, and the retry succeeds.
             let opened = Ledger.Event.accountOpened(
                 .init(account: "b", owner: "Bob", currency: "EUR", overdraftLimit: 0))
@@ -201,14 +194,7 @@ struct AsyncProjectionTests {
     @Test func aRebuildClearsDeadLettersAndMeetsThemAgainOnlyIfTheLogStillCausesThem() async throws {
         try await AsyncLedger.with { subject in
             let log = subject.log
-            let deposit = Ledger.Event.deposited(.init(account: "b", amount: 40))
-            let early = try await log.append(
-                AppendRequest(events: [
-                    try ProposedEvent(stream: .account("b"), type: deposit.type, data: deposit.payloadJSON)
-                ]))
-            let position = try #require(early.positions?.lowerBound)
-            _ = try await log.waitForProjection(named: "trial-balance", toReach: position, timeout: .seconds(10))
-            #expect(try log.deadLetters(of: "trial-balance").map(\.position) == [position])
+            let position = try await appendDepositBeforeItsAccount(to: log)
             try await log.rebuildProjection(named: "trial-balance")
             _ = try await log.waitForProjection(named: "trial-balance", toReach: position, timeout: .seconds(10))
             // The log still holds a deposit before its account's opening: the fold meets it again.
@@ -263,4 +249,16 @@ private func damage(log: EventLog, table: ProjectionTable) throws {
     try log.environment.write { txn in
         for row in rows { try table.put([UInt8](repeating: 0, count: row.value.count), forKey: row.key, in: txn) }
     }
+}
+
+/// Appends a raw deposit of 40 to account `b`, which is not open, and waits until the trial
+/// balance has dead-lettered it; returns its position.
+private func appendDepositBeforeItsAccount(to log: EventLog) async throws -> UInt64 {
+    let deposit = Ledger.Event.deposited(.init(account: "b", amount: 40))
+    let early = try await log.append(
+        AppendRequest(events: [try ProposedEvent(stream: .account("b"), type: deposit.type, data: deposit.payloadJSON)]))
+    let position = try #require(early.positions?.lowerBound)
+    _ = try await log.waitForProjection(named: "trial-balance", toReach: position, timeout: .seconds(10))
+    #expect(try log.deadLetters(of: "trial-balance").map(\.position) == [position])
+    return position
 }
