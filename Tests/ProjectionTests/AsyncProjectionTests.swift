@@ -256,7 +256,8 @@ private func damage(log: EventLog, table: ProjectionTable) throws {
 private func appendDepositBeforeItsAccount(to log: EventLog) async throws -> UInt64 {
     let deposit = Ledger.Event.deposited(.init(account: "b", amount: 40))
     let early = try await log.append(
-        AppendRequest(events: [try ProposedEvent(stream: .account("b"), type: deposit.type, data: deposit.payloadJSON)]))
+        AppendRequest(events: [try ProposedEvent(stream: .account("b"), type: deposit.type, data: deposit.payloadJSON)])
+    )
     let position = try #require(early.positions?.lowerBound)
     _ = try await log.waitForProjection(named: "trial-balance", toReach: position, timeout: .seconds(10))
     #expect(try log.deadLetters(of: "trial-balance").map(\.position) == [position])

@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import LedgerProjection
 import NIOCore
 import NIOHTTP1
@@ -151,5 +154,77 @@ struct ServeTests {
         defer { server.stop() }
         try await server.waitUntilLive()
         #expect(server.process.isRunning)
+    }
+}
+
+/// A raw TCP connection to the server, to hold connections open and watch them close.
+private final class RawConnection {
+    let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(descriptor) }
+
+    func send(_ text: String) {
+        _ = text.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// Reads what arrives within `timeout`: the bytes, or `nil` if the server closed the connection.
+    func receive(within timeout: Duration) -> String? {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(
+            timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        guard poll(&poller, 1, milliseconds) > 0 else { return "" }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let count = read(descriptor, &buffer, buffer.count)
+        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : nil
+    }
+}
+
+@Suite("tally serve connection limits")
+struct ConnectionLimitTests {
+    @Test func anIdleConnectionIsClosedAfterTheIdleTimeout() async throws {
+        let server = try Server(environment: ["TALLY_IDLE_TIMEOUT": "1"])
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let connection = try RawConnection(port: server.port)
+        #expect(connection.receive(within: .milliseconds(300)) == "")  // still open
+        #expect(connection.receive(within: .seconds(3)) == nil)  // closed by the server
+    }
+
+    @Test func connectionsBeyondTheCapWaitUntilOneCloses() async throws {
+        let server = try Server(environment: ["TALLY_MAX_CONNECTIONS": "2"])
+        defer { server.stop() }
+        // Waits with one-shot raw connections: a pooled client connection would take one of the two slots.
+        var live = false
+        for _ in 0..<200 where !live {
+            if let probe = try? RawConnection(port: server.port) {
+                probe.send("GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                live = probe.receive(within: .seconds(1))?.hasPrefix("HTTP/1.1 200") == true
+            }
+            if !live { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(live)
+        var held: [RawConnection] = [try RawConnection(port: server.port), try RawConnection(port: server.port)]
+        try await Task.sleep(for: .milliseconds(200))
+        let third = try RawConnection(port: server.port)  // the kernel's backlog takes it; tally does not
+        third.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(third.receive(within: .milliseconds(500)) == "")
+        held.removeFirst()  // one closes: the waiting one is served
+        let answer = third.receive(within: .seconds(5))
+        #expect(answer?.hasPrefix("HTTP/1.1 200") == true)
+        _ = held
     }
 }

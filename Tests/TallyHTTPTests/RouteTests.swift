@@ -323,3 +323,27 @@ struct RouteTests {
         }
     }
 }
+
+@Suite("Writer timeouts")
+struct WriterTimeoutTests {
+    @Test func aCommandNotAnsweredInTimeIs503AndARetryWithItsKeyReturnsItsOutcome() async throws {
+        var limits = HTTPLimits()
+        limits.requestTimeout = .nanoseconds(1)  // shorter than any trip through the writer
+        try await Harness.with(limits: limits) { harness in
+            try await harness.client { client in
+                let key: HTTPFields = [.init("Idempotency-Key")!: "open-a"]
+                let body = #"{"id":"a","owner":"o","currency":"EUR"}"#
+                let first = try await client.send(
+                    .post, "/v1/commands/openAccount", as: harness.tokens[.submitter], json: body, headers: key)
+                #expect(first.status == .serviceUnavailable)
+                #expect(try first.problemSlug == "request-timeout")
+                #expect(first.headers[.retryAfter] == "1")
+                // The command went on in the writer and committed: the 503 lost nothing.
+                for _ in 0..<100 where try harness.log.treeHead().size == 0 {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(try harness.log.treeHead().size == 1)
+            }
+        }
+    }
+}
