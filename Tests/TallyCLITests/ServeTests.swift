@@ -59,7 +59,8 @@ private func post(_ url: String, token: String, json: String) async throws -> (s
     request.method = .POST
     request.headers.add(name: "Authorization", value: "Bearer \(token)")
     request.body = .bytes(ByteBuffer(string: json))
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    // Short: a request caught by the server's exit hangs until this timeout, not longer.
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(3))
     let body = try await response.body.collect(upTo: 1 << 20)
     let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]) ?? [:]
     return (response.status.code, object)
