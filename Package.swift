@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "TallyStore",
             dependencies: [
-                "TallyLMDB",
+                "TallyLMDB", "TallyCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(
             name: "TallyCLITests",
             dependencies: [
-                "TallyCLI", "TallyStore", "TallyLMDB", "LedgerProjection",
+                "TallyCLI", "TallyStore", "TallyLMDB", "Ledger", "LedgerProjection",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

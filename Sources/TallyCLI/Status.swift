@@ -34,7 +34,7 @@ extension Tally {
         static func render(_ status: LogStatus, dataDirectory: String, as format: Format) throws -> String {
             let report = Report(
                 dataDirectory: dataDirectory, events: status.treeHead.size, streams: status.streamCount,
-                merkleRoot: status.treeHead.root.hexString, mapUsedBytes: status.usedBytes, mapSizeBytes: status.mapSize
+                merkleRoot: status.treeHead.root.hex, mapUsedBytes: status.usedBytes, mapSizeBytes: status.mapSize
             )
             switch format {
             case .text:
@@ -60,13 +60,5 @@ extension Tally {
             var mapUsedBytes: Int
             var mapSizeBytes: Int
         }
-    }
-}
-
-extension [UInt8] {
-    /// The bytes as lower-case hexadecimal, two digits each.
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
     }
 }

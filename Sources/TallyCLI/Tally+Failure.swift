@@ -30,7 +30,7 @@ extension Tally {
                 ExitCode(75)  // EX_TEMPFAIL: re-read, then retry
             case .storageFull: ExitCode(73)  // EX_CANTCREAT
             }
-        case is EventValidationError: ExitCode(65)  // EX_DATAERR
+        case is EventValidationError, is QueryError: ExitCode(65)  // EX_DATAERR
         case let error as LMDBError:
             switch error.kind {
             case .system(errno: EACCES), .system(errno: EPERM), .system(errno: EROFS): ExitCode(77)  // EX_NOPERM
@@ -52,6 +52,8 @@ extension Tally {
                 "the data directory holds a log in format \(version), newer than this tally understands; upgrade tally"
             case .corrupted(let what): "the log is damaged (\(what)); restore it from a backup"
             case .storageFull: "storage is full; free disk space or raise the map size"
+            case .streamNotFound(let stream): "stream \(stream.rawValue) has no events"
+            case .unknownProjection(let name): "no projection is named \(name)"
             default: "\(error)"
             }
         case let error as LMDBError:

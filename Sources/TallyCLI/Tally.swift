@@ -12,7 +12,7 @@ struct Tally: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A verifiable event store: an append-only log in LMDB with a Merkle tree over every event.",
-        subcommands: [Serve.self, Status.self],
+        subcommands: [Serve.self, Status.self, Streams.self, Read.self, Events.self, Query.self],
         defaultSubcommand: Status.self)
 }
 
@@ -32,6 +32,9 @@ extension Tally {
     ///
     /// The ledger's read models come with it: `account-balances` inline (commands decide
     /// against it), `account-statements` and `trial-balance` in the background.
+    /// The ledger projections kept inline: their answers reflect the log's head.
+    static let inlineProjectionNames: Set<String> = [AccountBalances().name]
+
     static func openLog(
         in dataDirectory: String, metrics: any MetricsFactory = MetricsSystem.factory,
         logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -1,6 +1,7 @@
 import Crypto
 package import Foundation
 import Synchronization
+import TallyStore
 
 /// What an API key's holder may do; every endpoint asks for one permission.
 package enum Permission: String, Sendable, CaseIterable {

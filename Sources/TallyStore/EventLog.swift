@@ -15,7 +15,7 @@ package import TallyLMDB
 /// ```
 ///
 /// - Important: Open one `EventLog` per directory per process, and call ``close()`` before dropping it.
-package final class EventLog: Sendable {
+package final class EventLog: LogReading, Sendable {
     /// How the log opens its environment and bounds its writer.
     package struct Options: Sendable {
         /// The LMDB environment's options: initial map size, readers, durability.
@@ -39,7 +39,7 @@ package final class EventLog: Sendable {
 
     /// The environment holding the log (and, beside it, the read models).
     package let environment: Environment
-    let reader: LogReader
+    package let reader: LogReader
     private let writer: LogWriter
     private let notifier: CommitNotifier
     private let inline: InlineProjections
@@ -263,66 +263,6 @@ package final class EventLog: Sendable {
         try environment.read { [registry] txn in try registry.deadLetterRecords(of: name, in: txn) }
     }
 
-    /// Runs `body` against one consistent snapshot of the log and its read models, with the
-    /// position of the last event that snapshot holds: what a query's answer reflects.
-    package func snapshot<R>(_ body: (borrowing ReadTransaction, UInt64) throws -> R) throws -> R {
-        try environment.read { [reader] txn in try body(txn, try reader.head(in: txn)) }
-    }
-
-    /// The last position and the Merkle tree head over every committed event.
-    package func treeHead() throws -> TreeHead {
-        try environment.read { [reader] txn in try reader.treeHead(size: try reader.head(in: txn), in: txn) }
-    }
-
-    /// The Merkle tree head over the first `size` events, as it was when the log had `size` events.
-    ///
-    /// - Throws: ``EventLogError/treeTooSmall(size:requested:)`` if `size` is beyond the head.
-    package func treeHead(size: UInt64) throws -> TreeHead {
-        try environment.read { [reader] txn in
-            let head = try reader.head(in: txn)
-            guard size <= head else { throw EventLogError.treeTooSmall(size: head, requested: size) }
-            return try reader.treeHead(size: size, in: txn)
-        }
-    }
-
-    /// The event at `position`, or `nil` if there is none.
-    package func event(at position: UInt64) throws -> RecordedEvent? {
-        try environment.read { [reader] txn in try reader.event(at: position, in: txn) }
-    }
-
-    /// Reads a page of the whole log, oldest first or newest first, optionally filtered through the indexes.
-    ///
-    /// - Parameter from: The first position to consider (default: 1 forward, the head backward).
-    package func read(
-        from: UInt64? = nil, direction: ReadDirection = .forward, limit: Int = 100, filter: EventFilter = .all
-    ) throws -> LogPage {
-        try environment.read { [reader] txn in
-            try reader.read(from: from, direction: direction, limit: limit, filter: filter, in: txn)
-        }
-    }
-
-    /// Reads a page of one stream.
-    ///
-    /// - Parameter from: The first revision to read (default: 0 forward, the last backward).
-    /// - Throws: ``EventLogError/streamNotFound(_:)`` if the stream has no events.
-    package func readStream(
-        _ stream: StreamID, from: UInt64? = nil, direction: ReadDirection = .forward, limit: Int = 100
-    ) throws -> StreamPage {
-        try environment.read { [reader] txn in
-            try reader.readStream(stream, from: from, direction: direction, limit: limit, in: txn)
-        }
-    }
-
-    /// The last revision and position of `stream`, or `nil` if it has no events.
-    package func streamHead(_ stream: StreamID) throws -> StreamHead? {
-        try environment.read { [reader] txn in try reader.streamHead(stream, in: txn) }
-    }
-
-    /// Lists streams whose names start with `prefix`, in byte order, a page at a time.
-    package func streams(prefix: String = "", after: StreamID? = nil, limit: Int = 100) throws -> StreamList {
-        try environment.read { [reader] txn in try reader.streams(prefix: prefix, after: after, limit: limit, in: txn) }
-    }
-
     /// The events from position `from` on that `filter` selects: first those already in the log, then each new one as it commits.
     package func subscribe(from: UInt64 = 1, filter: EventFilter = .all, pageSize: Int = 512) -> EventSubscription {
         EventSubscription(log: self, from: max(from, 1), filter: filter, pageSize: pageSize)
@@ -346,30 +286,6 @@ package final class EventLog: Sendable {
             }
             defer { group.cancelAll() }
             return try await group.next()!
-        }
-    }
-}
-
-/// A summary of the log for operators: how much it holds and how full its map is.
-package struct LogStatus: Sendable, Equatable {
-    /// The last position and the Merkle root over every event.
-    package let treeHead: TreeHead
-    /// The number of streams with at least one event.
-    package let streamCount: Int
-    /// The size of the memory map in bytes.
-    package let mapSize: Int
-    /// The bytes of the map in use.
-    package let usedBytes: Int
-}
-
-extension EventLog {
-    /// The log's head, stream count and map usage, read in one snapshot.
-    package func status() throws -> LogStatus {
-        try environment.read { [reader, environment] txn in
-            LogStatus(
-                treeHead: try reader.treeHead(size: try reader.head(in: txn), in: txn),
-                streamCount: try txn.count(in: reader.schema.streamHeads),
-                mapSize: environment.mapSize, usedBytes: environment.usedBytes)
         }
     }
 }

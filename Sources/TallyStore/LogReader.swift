@@ -37,7 +37,7 @@ package struct StreamList: Sendable, Equatable {
 }
 
 /// Reads the log's databases inside a transaction the caller holds; used by readers and the writer alike.
-struct LogReader: Sendable {
+package struct LogReader: Sendable {
     let schema: LogSchema
 
     /// The position of the last event, 0 for an empty log.

@@ -229,3 +229,54 @@ struct ConnectionLimitTests {
         _ = held
     }
 }
+
+@Suite("Offline reads beside a running server")
+struct OfflineBesideServerTests {
+    @Test func offlineReadsSeeAGapFreePrefixWhileTheServerWritesAndEverythingAfter() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(
+            try await post(
+                "\(server.url)/v1/commands/openAccount", token: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#
+            ).status == 201)
+        let acknowledged = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var count = 0
+                    for _ in 0..<40 {
+                        let answer = try await post(
+                            "\(server.url)/v1/commands/deposit", token: token, json: #"{"account":"a","amount":1}"#)
+                        #expect(answer.status == 201)
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            // Meanwhile, offline readers of the same directory.
+            for _ in 0..<5 {
+                let run = try tally([
+                    "events", "--data-dir", "\(server.directory)/data", "--limit", "10000", "--output", "ndjson",
+                ])
+                #expect(run.status == 0, "\(run.stderr)")
+                let positions = run.stdout.split(separator: "\n").compactMap {
+                    (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["position"] as? Int
+                }
+                #expect(!positions.isEmpty)
+                #expect(positions == (0..<positions.count).map { $0 + 1 })
+            }
+            return try await group.reduce(0, +)
+        }
+        let final = try tally([
+            "events", "--data-dir", "\(server.directory)/data", "--limit", "10000", "--output", "ndjson",
+        ])
+        #expect(final.stdout.split(separator: "\n").count == acknowledged + 1)
+        // The server kept its writer: it still takes commands.
+        #expect(
+            try await post("\(server.url)/v1/commands/deposit", token: token, json: #"{"account":"a","amount":1}"#)
+                .status
+                == 201)
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+package import TallyCore
+
+extension JSONWriter {
+    /// Writes an event as every read returns it; `data` and `metadata` are the stored bytes.
+    package mutating func write(_ event: RecordedEvent) {
+        object { json in
+            json.member("position", integer: event.position)
+            json.member("stream", string: event.stream.rawValue)
+            json.member("revision", integer: event.revision)
+            json.member("id", string: event.id.uuidString.lowercased())
+            json.member("type", string: event.type)
+            json.key("tags")
+            json.array { json in for tag in event.tags { json.string(tag) } }
+            json.member("data", raw: event.data)
+            json.member("metadata", raw: event.metadata)
+            json.member("recordedAt", string: event.recordedAt.iso8601)
+        }
+    }
+
+    /// Writes a Merkle tree head: `{"size": …, "root": "<hex>"}`.
+    package mutating func write(_ head: TreeHead) {
+        object { json in
+            json.member("size", integer: head.size)
+            json.member("root", string: head.root.hex)
+        }
+    }
+}
+
+extension [UInt8] {
+    /// Lower-case hexadecimal.
+    package var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(count * 2)
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Ledger
+import LedgerProjection
+import TallyStore
+import Testing
+
+/// A data directory holding a small ledger: a-1 (EUR) with a deposit, b-2 (USD), and the
+/// projections caught up. Returns the directory; the caller removes it.
+private func ledgerDirectory() async throws -> String {
+    let directory = temporaryDataDirectory()
+    let log = try EventLog(
+        path: directory, inlineProjectors: [AccountBalances()], asyncProjectors: [AccountStatements(), TrialBalance()])
+    defer { log.close() }
+    let balances = try #require(log.inlineTable(named: "account-balances"))
+    for command: Ledger.Command in [
+        .openAccount(id: "a-1", owner: "Ada", currency: "EUR", overdraftLimit: 0),
+        .openAccount(id: "b-2", owner: "Bo", currency: "USD", overdraftLimit: 0),
+        .deposit(account: "a-1", amount: 1250),
+    ] {
+        try await log.execute(try LedgerCommand(command, balances: balances))
+    }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try? await log.runProjections() }
+        for name in ["account-statements", "trial-balance"] {
+            _ = try await log.waitForProjection(named: name, toReach: 3, timeout: .seconds(10))
+        }
+        group.cancelAll()
+    }
+    return directory
+}
+
+/// The JSON objects of NDJSON output.
+private func lines(_ text: String) throws -> [[String: Any]] {
+    try text.split(separator: "\n").map {
+        try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+}
+
+@Suite("Offline reads of a data directory")
+struct OfflineReadTests {
+    @Test func eventsAreReadInOrderFilteredAndPaged() async throws {
+        let directory = try await ledgerDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let all = try tally(["events", "--data-dir", directory, "--output", "ndjson"])
+        #expect(all.status == 0)
+        #expect(try lines(all.stdout).map { $0["position"] as? Int } == [1, 2, 3])
+        let deposits = try tally(["events", "--data-dir", directory, "--type", "deposited", "--output", "ndjson"])
+        #expect(try lines(deposits.stdout).map { $0["type"] as? String } == ["deposited"])
+        #expect(try (lines(deposits.stdout).first?["data"] as? [String: Any])?["amount"] as? Int == 1250)
+        let page = try tally(["events", "--data-dir", directory, "--after", "1", "--limit", "1", "--output", "ndjson"])
+        #expect(try lines(page.stdout).map { $0["position"] as? Int } == [2])
+        #expect(page.stderr.contains("continue with --after 2"))
+    }
+
+    @Test func aStreamReadsBackwardAsOneJSONArray() async throws {
+        let directory = try await ledgerDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try tally(["read", "account-a-1", "--backward", "--data-dir", directory, "--output", "json"])
+        #expect(run.status == 0)
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        #expect(events.map { $0["revision"] as? Int } == [1, 0])
+        let missing = try tally(["read", "account-zz", "--data-dir", directory])
+        #expect(missing.status == 65)
+        #expect(missing.stderr == "tally: stream account-zz has no events\n")
+    }
+
+    @Test func streamsAreListedByPrefixAsATable() async throws {
+        let directory = try await ledgerDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try tally(["streams", "--prefix", "account-b", "--data-dir", directory, "--output", "table"])
+        #expect(run.status == 0)
+        let rows = run.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        #expect(rows == [["STREAM", "REVISION", "POSITION"], ["account-b-2", "0", "2"]])
+    }
+
+    @Test func projectionsAnswerByKeyAndByPageStatingTheirPosition() async throws {
+        let directory = try await ledgerDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let balance = try tally(["query", "account-balances", "a-1", "--data-dir", directory, "--output", "ndjson"])
+        #expect(balance.status == 0)
+        let document = try #require(try lines(balance.stdout).first)
+        #expect(document["position"] as? Int == 3)
+        #expect((document["value"] as? [String: Any])?["balance"] as? Int == 1250)
+        let totals = try tally(["query", "trial-balance", "--data-dir", directory, "--output", "ndjson"])
+        #expect(try lines(totals.stdout).map { $0["key"] as? String } == ["EUR", "USD"])
+        let statement = try tally([
+            "query", "account-statements", "--prefix", "a-1:", "--data-dir", directory, "--output", "ndjson",
+        ])
+        #expect(try lines(statement.stdout).map { $0["key"] as? String } == ["a-1:00000000000000000001"])
+        let missing = try tally(["query", "account-balances", "nobody", "--data-dir", directory])
+        #expect(missing.status == 65)
+        #expect(missing.stderr == "tally: account-balances has no document nobody as of position 3\n")
+        let unknown = try tally(["query", "nope", "--data-dir", directory])
+        #expect(unknown.status == 65)
+        #expect(unknown.stderr == "tally: no projection is named nope\n")
+    }
+
+    @Test func aDirectoryWithoutALogIsAnErrorAndIsNotCreated() throws {
+        let directory = temporaryDataDirectory()
+        let run = try tally(["events", "--data-dir", directory])
+        #expect(run.status != 0)
+        #expect(run.stderr.hasPrefix("tally: "))
+        #expect(!FileManager.default.fileExists(atPath: directory))
+    }
+
+    @Test(arguments: [["events", "--limit", "0"], ["streams", "--limit", "10001"], ["read", "s", "--limit", "-1"]])
+    func pageSizesOutsideTheLimitAreUsageErrors(arguments: [String]) throws {
+        #expect(try tally(arguments).status == 64)
+    }
+}
