@@ -31,10 +31,12 @@ struct OfflineOptions: ParsableArguments {
     )
     var dataDirectory: String?
 
+    /// The data directory: the flag, else `TALLY_DATA_DIR`, else `./tally-data`.
+    var path: String { dataDirectory ?? ProcessInfo.processInfo.environment["TALLY_DATA_DIR"] ?? "./tally-data" }
+
     /// Opens the log read-only, with the ledger's inline projection named.
     func openLog() throws -> ReadOnlyLog {
-        let path = dataDirectory ?? ProcessInfo.processInfo.environment["TALLY_DATA_DIR"] ?? "./tally-data"
-        return try ReadOnlyLog(path: path, inlineProjections: Tally.inlineProjectionNames)
+        try ReadOnlyLog(path: path, inlineProjections: Tally.inlineProjectionNames)
     }
 }
 

@@ -31,6 +31,7 @@ extension Tally {
             case .storageFull: ExitCode(73)  // EX_CANTCREAT
             }
         case is EventValidationError, is QueryError: ExitCode(65)  // EX_DATAERR
+        case is BackupError: ExitCode(73)  // EX_CANTCREAT
         case let error as LMDBError:
             switch error.kind {
             case .system(errno: EACCES), .system(errno: EPERM), .system(errno: EROFS): ExitCode(77)  // EX_NOPERM
@@ -55,6 +56,11 @@ extension Tally {
             case .streamNotFound(let stream): "stream \(stream.rawValue) has no events"
             case .unknownProjection(let name): "no projection is named \(name)"
             default: "\(error)"
+            }
+        case let error as BackupError:
+            switch error {
+            case .targetNotEmpty(let directory):
+                "\(directory) is not empty; a backup or restore never overwrites: choose an empty directory"
             }
         case let error as LMDBError:
             switch error.kind {

@@ -12,7 +12,9 @@ struct Tally: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A verifiable event store: an append-only log in LMDB with a Merkle tree over every event.",
-        subcommands: [Serve.self, Status.self, Streams.self, Read.self, Events.self, Query.self],
+        subcommands: [
+            Serve.self, Status.self, Streams.self, Read.self, Events.self, Query.self, Backup.self, Restore.self,
+        ],
         defaultSubcommand: Status.self)
 }
 

@@ -150,6 +150,18 @@ package final class Environment: Sendable {
         try withTransaction(readOnly: false) { txn in try body(WriteTransaction(pointer: txn)) }
     }
 
+    /// Writes a consistent copy of the environment into `directory`, which must exist and be empty.
+    ///
+    /// The copy is one read snapshot (`mdb_env_copy2`), so writers — in this process or another —
+    /// go on while it runs. With `compact`, free pages are left out and the copy is renumbered.
+    /// Blocks its thread for the length of the copy.
+    package func copy(to directory: String, compact: Bool = true) throws(LMDBError) {
+        try resizeLock.withShared { () throws(LMDBError) in
+            guard !isClosed.load(ordering: .relaxed) else { throw LMDBError(code: EBADF, operation: "mdb_env_copy2") }
+            try check(mdb_env_copy2(pointer, directory, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copy2")
+        }
+    }
+
     /// The current size of the memory map in bytes (0 once closed).
     package var mapSize: Int {
         resizeLock.withShared {

@@ -280,3 +280,79 @@ struct OfflineBesideServerTests {
                 == 201)
     }
 }
+
+@Suite("Backup and restore")
+struct BackupTests {
+    @Test func aBackupTakenUnderWriteLoadRestoresToAConsistentPrefixOfTheLog() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(
+            try await post(
+                "\(server.url)/v1/commands/openAccount", token: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#
+            ).status == 201)
+        let backup = server.directory + "/backup"
+        let run = try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    for _ in 0..<60 {
+                        let answer = try await post(
+                            "\(server.url)/v1/commands/deposit", token: token, json: #"{"account":"a","amount":1}"#)
+                        #expect(answer.status == 201)
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(150))
+            let run = try tally(["backup", backup, "--data-dir", "\(server.directory)/data", "--output", "json"])
+            try await group.waitForAll()
+            return run
+        }
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let events = try #require(summary["events"] as? Int)
+        #expect(events >= 1)
+
+        let restoredPath = server.directory + "/restored"
+        let restore = try tally(["restore", backup, "--data-dir", restoredPath])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(restore.stdout.hasPrefix("restored \(events) events"))
+        #expect(FileManager.default.fileExists(atPath: restoredPath + "/api-keys.json"))
+
+        // The restored log is exactly the first `events` events of the live one, tree and all, and
+        // its balance read model matches its own events.
+        server.process.terminate()
+        server.process.waitUntilExit()
+        let live = try EventLog(path: "\(server.directory)/data", inlineProjectors: [AccountBalances()])
+        let liveHead = try live.treeHead(size: UInt64(events))
+        live.close()
+        let restored = try EventLog(path: restoredPath, inlineProjectors: [AccountBalances()])
+        defer { restored.close() }
+        #expect(try restored.treeHead() == liveHead)
+        let deposits = try restored.read(limit: 10_000, filter: EventFilter(types: ["deposited"])).events.count
+        let balance = try restored.queryProjection(named: "account-balances") { txn, table, _ in
+            try AccountBalances.balance(of: "a", in: table, txn: txn)?.balance
+        }
+        #expect(balance.flatMap { $0 } == Int64(deposits))
+    }
+
+    @Test func aBackupOrRestoreNeverOverwrites() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let log = try EventLog(path: directory + "/data")
+        log.close()
+        try FileManager.default.createDirectory(atPath: directory + "/full", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: directory + "/full/something", contents: Data())
+        let refused = try tally(["backup", directory + "/full", "--data-dir", directory + "/data"])
+        #expect(refused.status == 73)
+        #expect(refused.stderr.contains("is not empty; a backup or restore never overwrites"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/full") == ["something"])
+
+        #expect(try tally(["backup", directory + "/backup", "--data-dir", directory + "/data"]).status == 0)
+        let restore = try tally(["restore", directory + "/backup", "--data-dir", directory + "/data"])
+        #expect(restore.status == 73)
+        #expect(restore.stderr.contains("\(directory)/data is not empty"))
+    }
+}
