@@ -36,7 +36,7 @@ struct OfflineOptions: ParsableArguments {
 
     /// Opens the log read-only, with the ledger's inline projection named.
     func openLog() throws -> ReadOnlyLog {
-        try ReadOnlyLog(path: path, inlineProjections: Tally.inlineProjectionNames)
+        try ReadOnlyLog(path: path, inlineProjectors: Tally.inlineProjectors, asyncProjectors: Tally.asyncProjectors)
     }
 }
 

@@ -3,10 +3,12 @@ import Foundation
 import TallyStore
 
 extension Tally {
-    /// Opens (creating if needed) the log in the data directory and reports its state.
+    /// Reports the log's state: read-only when the data directory holds a log (safe beside
+    /// `tally serve`); otherwise creates an empty log first.
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Open (or create) the log in the data directory and report its state.",
+            abstract:
+                "Report the log's state: events, streams, Merkle root, map usage (creating an empty log if there is none).",
             discussion: """
                 Examples:
                   tally status
@@ -23,9 +25,16 @@ extension Tally {
 
         func run() async throws {
             try await Tally.reportingFailure {
-                let log = try store.openLog()
-                defer { log.close() }
-                let status = try log.status()
+                let status: LogStatus
+                if FileManager.default.fileExists(atPath: "\(store.dataDirectory)/data.mdb") {
+                    let log = try ReadOnlyLog(path: store.dataDirectory)
+                    defer { log.close() }
+                    status = try log.status()
+                } else {
+                    let log = try store.openLog()
+                    defer { log.close() }
+                    status = try log.status()
+                }
                 print(try Self.render(status, dataDirectory: store.dataDirectory, as: output))
             }
         }

@@ -13,7 +13,8 @@ struct Tally: AsyncParsableCommand {
         commandName: "tally",
         abstract: "A verifiable event store: an append-only log in LMDB with a Merkle tree over every event.",
         subcommands: [
-            Serve.self, Status.self, Streams.self, Read.self, Events.self, Query.self, Backup.self, Restore.self,
+            Serve.self, Status.self, Streams.self, Read.self, Events.self, Query.self, Projections.self, Export.self,
+            Backup.self, Restore.self,
         ],
         defaultSubcommand: Status.self)
 }
@@ -34,8 +35,10 @@ extension Tally {
     ///
     /// The ledger's read models come with it: `account-balances` inline (commands decide
     /// against it), `account-statements` and `trial-balance` in the background.
-    /// The ledger projections kept inline: their answers reflect the log's head.
-    static let inlineProjectionNames: Set<String> = [AccountBalances().name]
+    /// The ledger's read models kept inline: commands decide against `account-balances`.
+    static let inlineProjectors: [any Projector] = [AccountBalances()]
+    /// The ledger's read models kept in the background.
+    static let asyncProjectors: [any Projector] = [AccountStatements(), TrialBalance()]
 
     static func openLog(
         in dataDirectory: String, metrics: any MetricsFactory = MetricsSystem.factory,
@@ -47,7 +50,7 @@ extension Tally {
         var options = EventLog.Options()
         options.metrics = metrics
         return try EventLog(
-            path: dataDirectory, options: options, inlineProjectors: [AccountBalances()],
-            asyncProjectors: [AccountStatements(), TrialBalance()], logger: logger)
+            path: dataDirectory, options: options, inlineProjectors: inlineProjectors,
+            asyncProjectors: asyncProjectors, logger: logger)
     }
 }

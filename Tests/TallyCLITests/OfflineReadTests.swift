@@ -95,6 +95,43 @@ struct OfflineReadTests {
         #expect(unknown.stderr == "tally: no projection is named nope\n")
     }
 
+    @Test func projectionsReportTheirPositionLagAndState() async throws {
+        let directory = try await ledgerDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try tally(["projections", "--data-dir", directory, "--output", "ndjson"])
+        #expect(run.status == 0)
+        let statuses = try lines(run.stdout)
+        #expect(statuses.map { $0["name"] as? String } == ["account-balances", "account-statements", "trial-balance"])
+        #expect(statuses.map { $0["mode"] as? String } == ["inline", "async", "async"])
+        #expect(statuses.allSatisfy { $0["position"] as? Int == 3 && $0["lag"] as? Int == 0 })
+        #expect(statuses.allSatisfy { $0["state"] as? String == "healthy" })
+    }
+
+    @Test func anExportIsEveryEventOncePerLineWithItsBytes() async throws {
+        let directory = try await ledgerDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let export = try tally(["export", "--data-dir", directory])
+        #expect(export.status == 0)
+        let events = try tally(["events", "--data-dir", directory, "--output", "ndjson"])
+        #expect(export.stdout == events.stdout)
+        #expect(export.stdout.contains(#""data":{"account":"a-1","amount":1250}"#))
+        let rest = try tally(["export", "--after", "2", "--data-dir", directory])
+        #expect(try lines(rest.stdout).map { $0["position"] as? Int } == [3])
+    }
+
+    @Test func statusReadsAnExistingLogWithoutWritingIt() async throws {
+        let directory = try await ledgerDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let before =
+            try FileManager.default.attributesOfItem(atPath: directory + "/data.mdb")[.modificationDate] as? Date
+        let run = try tally(["status", "--data-dir", directory, "--output", "json"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains(#""events":3"#))
+        let after =
+            try FileManager.default.attributesOfItem(atPath: directory + "/data.mdb")[.modificationDate] as? Date
+        #expect(before == after)
+    }
+
     @Test func aDirectoryWithoutALogIsAnErrorAndIsNotCreated() throws {
         let directory = temporaryDataDirectory()
         let run = try tally(["events", "--data-dir", directory])

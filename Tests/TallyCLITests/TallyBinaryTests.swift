@@ -54,7 +54,8 @@ struct TallyBinaryTests {
         (["serve", "--help"], "tally-serve-help.txt"), (["events", "--help"], "tally-events-help.txt"),
         (["read", "--help"], "tally-read-help.txt"), (["streams", "--help"], "tally-streams-help.txt"),
         (["query", "--help"], "tally-query-help.txt"), (["backup", "--help"], "tally-backup-help.txt"),
-        (["restore", "--help"], "tally-restore-help.txt"),
+        (["restore", "--help"], "tally-restore-help.txt"), (["projections", "--help"], "tally-projections-help.txt"),
+        (["export", "--help"], "tally-export-help.txt"),
     ])
     func helpTextMatchesItsGoldenCopy(arguments: [String], golden: String) throws {
         let process = try tally(arguments)

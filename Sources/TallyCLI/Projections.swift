@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import TallyCore
+import TallyStore
+
+extension Tally {
+    /// Reports each projection's version, position, lag and dead letters.
+    struct Projections: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Report each projection: version, mode, the position it reflects, its lag and dead letters.",
+            discussion: """
+                Examples:
+                  tally projections
+                  tally projections --output json
+                """)
+
+        @OptionGroup var store: OfflineOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await Tally.reportingFailure {
+                let log = try store.openLog()
+                defer { log.close() }
+                Printer(format: output.format).print(
+                    try log.projectionStatuses(),
+                    columns: [
+                        ("NAME", { $0.name }), ("VERSION", { String($0.version) }), ("MODE", { $0.mode }),
+                        ("POSITION", { String($0.checkpoint) }), ("LAG", { String($0.lag) }),
+                        ("DEAD LETTERS", { String($0.deadLetters) }), ("STATE", { $0.state.text }),
+                    ],
+                    json: { status, json in
+                        json.object { json in
+                            json.member("name", string: status.name)
+                            json.member("version", integer: status.version)
+                            json.member("mode", string: status.mode)
+                            json.member("position", integer: status.checkpoint)
+                            json.member("lag", integer: status.lag)
+                            json.member("deadLetters", integer: status.deadLetters)
+                            json.member("state", string: status.state.text)
+                        }
+                    })
+            }
+        }
+    }
+
+    /// Writes every event as NDJSON, exactly as stored.
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Write the log's events to stdout as NDJSON, one event per line, data and metadata byte for byte.",
+            discussion: """
+                Reads page by page from one position on, so it runs in constant memory beside a
+                serving tally; the events committed while it runs are included up to where it gets.
+
+                Examples:
+                  tally export > events.ndjson
+                  tally export --after 100000 --data-dir /var/lib/tally | gzip > tail.ndjson.gz
+                """)
+
+        @OptionGroup var store: OfflineOptions
+        @Option(help: "Start after this position.") var after: UInt64 = 0
+
+        func run() async throws {
+            try await Tally.reportingFailure {
+                let log = try store.openLog()
+                defer { log.close() }
+                var next: UInt64? = after + 1
+                var written = 0
+                while let from = next {
+                    let page = try log.read(from: from, direction: .forward, limit: 1000)
+                    var out: [UInt8] = []
+                    for event in page.events {
+                        var json = JSONWriter()
+                        json.write(event)
+                        out += json.bytes
+                        out.append(UInt8(ascii: "\n"))
+                    }
+                    FileHandle.standardOutput.write(Data(out))
+                    written += page.events.count
+                    next = page.next
+                }
+                if isatty(STDERR_FILENO) == 1 {
+                    FileHandle.standardError.write(Data("tally: exported \(written) events\n".utf8))
+                }
+            }
+        }
+    }
+}
+
+extension ProjectionStatus.State {
+    /// The state in one word (and the version a rebuild builds).
+    var text: String {
+        switch self {
+        case .healthy: "healthy"
+        case .degraded: "degraded"
+        case .rebuilding(let version): "rebuilding v\(version)"
+        }
+    }
+}
