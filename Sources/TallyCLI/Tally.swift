@@ -13,7 +13,8 @@ struct Tally: AsyncParsableCommand {
         commandName: "tally",
         abstract: "A verifiable event store: an append-only log in LMDB with a Merkle tree over every event.",
         subcommands: [
-            Serve.self, Status.self, Streams.self, Read.self, Events.self, Query.self, Projections.self, Export.self,
+            Serve.self, Status.self, Streams.self, Read.self, Events.self, Query.self, Projections.self, Tail.self,
+            Export.self,
             Backup.self, Restore.self,
         ],
         defaultSubcommand: Status.self)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Ledger
 import LedgerProjection
 import TallyStore
@@ -143,5 +144,58 @@ struct OfflineReadTests {
     @Test(arguments: [["events", "--limit", "0"], ["streams", "--limit", "10001"], ["read", "s", "--limit", "-1"]])
     func pageSizesOutsideTheLimitAreUsageErrors(arguments: [String]) throws {
         #expect(try tally(arguments).status == 64)
+    }
+}
+
+@Suite("tally tail")
+struct TailTests {
+    @Test func tailPrintsTheEventsAfterItsPositionThenNewOnesAsTheyCommit() async throws {
+        let directory = temporaryDataDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = try EventLog(path: directory)
+        defer { log.close() }
+        func append(_ type: String) async throws {
+            try await log.append(
+                AppendRequest(events: [try ProposedEvent(stream: StreamID("s-1"), type: type, data: [0x31])]))
+        }
+        try await append("before-1")
+        try await append("before-2")
+
+        let process = Process()
+        process.executableURL = tallyBinary
+        process.arguments = [
+            "tail", "--data-dir", directory, "--after", "1", "--type", "before-2", "--type", "live", "--interval", "20",
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try await append("live")
+        try await append("skipped")
+        try await append("live")
+
+        // Collected off the test's thread, so a tail that printed nothing fails the test instead of hanging it.
+        let received = Mutex("")
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = String(decoding: handle.availableData, as: UTF8.self)
+            received.withLock { $0 += chunk }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while received.withLock({ $0.split(separator: "\n").count }) < 3, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        out.fileHandleForReading.readabilityHandler = nil
+        let text = received.withLock { $0 }
+        let events = text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(events.map { $0["position"] as? Int } == [2, 3, 5])
+        #expect(events.map { $0["type"] as? String } == ["before-2", "live", "live"])
     }
 }

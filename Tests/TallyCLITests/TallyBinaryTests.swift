@@ -55,7 +55,7 @@ struct TallyBinaryTests {
         (["read", "--help"], "tally-read-help.txt"), (["streams", "--help"], "tally-streams-help.txt"),
         (["query", "--help"], "tally-query-help.txt"), (["backup", "--help"], "tally-backup-help.txt"),
         (["restore", "--help"], "tally-restore-help.txt"), (["projections", "--help"], "tally-projections-help.txt"),
-        (["export", "--help"], "tally-export-help.txt"),
+        (["export", "--help"], "tally-export-help.txt"), (["tail", "--help"], "tally-tail-help.txt"),
     ])
     func helpTextMatchesItsGoldenCopy(arguments: [String], golden: String) throws {
         let process = try tally(arguments)
