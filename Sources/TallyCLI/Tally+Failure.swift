@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyClient
 import TallyLMDB
 import TallyStore
 
@@ -32,6 +33,19 @@ extension Tally {
             }
         case is EventValidationError, is QueryError: ExitCode(65)  // EX_DATAERR
         case is BackupError: ExitCode(73)  // EX_CANTCREAT
+        case let error as TallyClientError:
+            switch error {
+            case .invalidURL: ExitCode(64)  // EX_USAGE
+            case .unreachable: ExitCode(69)  // EX_UNAVAILABLE
+            case .refused(let problem):
+                switch problem.status {
+                case 401, 403: ExitCode(77)  // EX_NOPERM
+                case 409, 503: ExitCode(75)  // EX_TEMPFAIL: re-read, then retry
+                case 507: ExitCode(73)  // EX_CANTCREAT
+                case 400..<500: ExitCode(65)  // EX_DATAERR: a rejection or a bad request
+                default: ExitCode(70)  // EX_SOFTWARE
+                }
+            }
         case let error as LMDBError:
             switch error.kind {
             case .system(errno: EACCES), .system(errno: EPERM), .system(errno: EROFS): ExitCode(77)  // EX_NOPERM
@@ -56,6 +70,14 @@ extension Tally {
             case .streamNotFound(let stream): "stream \(stream.rawValue) has no events"
             case .unknownProjection(let name): "no projection is named \(name)"
             default: "\(error)"
+            }
+        case let error as TallyClientError:
+            switch error {
+            case .invalidURL(let url): "\(url) is not a server URL; use http://host:port"
+            case .unreachable(let url, _): "no answer from \(url); is tally serve running there?"
+            case .refused(let problem) where problem.status == 401:
+                "\(problem.title): \(problem.detail ?? "") Set --token or TALLY_TOKEN."
+            case .refused(let problem): "\(problem.title)\(problem.detail.map { ": \($0)" } ?? "") [\(problem.slug)]"
             }
         case let error as BackupError:
             switch error {

@@ -15,7 +15,7 @@ struct Tally: AsyncParsableCommand {
         subcommands: [
             Serve.self, Status.self, Streams.self, Read.self, Events.self, Query.self, Projections.self, Tail.self,
             Export.self,
-            Backup.self, Restore.self,
+            Backup.self, Restore.self, Submit.self, LedgerCommands.self, Keys.self,
         ],
         defaultSubcommand: Status.self)
 }

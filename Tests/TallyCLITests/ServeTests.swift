@@ -356,3 +356,75 @@ struct BackupTests {
         #expect(restore.stderr.contains("\(directory)/data is not empty"))
     }
 }
+
+@Suite("Online commands against tally serve")
+struct OnlineCommandTests {
+    @Test func ledgerCommandsTakeDecimalAmountsAndReportRejectionsAndMissingKeys() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let online = ["TALLY_URL": server.url, "TALLY_TOKEN": token]
+        #expect(
+            try tally(["ledger", "open", "--id", "a", "--owner", "Ada", "--currency", "EUR"], environment: online)
+                .status == 0)
+        #expect(
+            try tally(["ledger", "open", "--id", "y", "--owner", "Yu", "--currency", "JPY"], environment: online).status
+                == 0)
+        for (arguments, amount) in [
+            (["--account", "a", "--amount", "12.5", "--currency", "EUR"], 1250),
+            (["--account", "a", "--amount", "0.07", "--currency", "EUR"], 7),
+            (["--account", "y", "--amount", "12", "--currency", "JPY"], 12),
+        ] {
+            let run = try tally(["ledger", "deposit"] + arguments, environment: online)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains(#""amount":\#(amount)}"#))
+        }
+        for amount in ["1.505", "abc", "-1", "1.", ".5"] {
+            let run = try tally(
+                ["ledger", "deposit", "--account", "a", "--amount", amount, "--currency", "EUR"], environment: online)
+            #expect(run.status == 64, "\(amount)")
+        }
+        let refused = try tally(
+            ["ledger", "withdraw", "--account", "a", "--amount", "100", "--currency", "EUR"], environment: online)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("Insufficient funds") && refused.stderr.contains("[insufficient-funds]"))
+
+        let submitted = try tally(
+            ["submit", "deposit", #"{"account":"a","amount":3}"#, "--idempotency-key", "k-1"], environment: online)
+        #expect(submitted.status == 0)
+        let again = try tally(
+            ["submit", "deposit", #"{"account":"a","amount":3}"#, "--idempotency-key", "k-1"], environment: online)
+        #expect(again.stdout.contains(#""replayed":true"#))
+
+        let anonymous = try tally(["keys", "list"], environment: ["TALLY_URL": server.url, "TALLY_TOKEN": ""])
+        #expect(anonymous.status == 77)
+        #expect(anonymous.stderr.contains("Set --token or TALLY_TOKEN"))
+        let unreachable = try tally(["keys", "list", "--url", "http://127.0.0.1:1"], environment: online)
+        #expect(unreachable.status == 69)
+    }
+
+    @Test func keysAreCreatedListedAndRevokedOverTheServer() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let online = ["TALLY_URL": server.url, "TALLY_TOKEN": token]
+        let created = try tally(["keys", "create", "--name", "ci", "--role", "reader"], environment: online)
+        #expect(created.status == 0)
+        let key = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
+        let id = try #require(key["id"] as? String)
+        let readerToken = try #require(key["token"] as? String)
+        #expect(try tally(["keys", "list"], environment: online).stdout.contains(id))
+        // A reader may not submit: 403 is a permission error.
+        let forbidden = try tally(
+            ["submit", "deposit", #"{"account":"a","amount":1}"#],
+            environment: ["TALLY_URL": server.url, "TALLY_TOKEN": readerToken])
+        #expect(forbidden.status == 77)
+        #expect(try tally(["keys", "revoke", id], environment: online).status == 0)
+        let revoked = try tally(["keys", "list"], environment: ["TALLY_URL": server.url, "TALLY_TOKEN": readerToken])
+        #expect(revoked.status == 77)
+    }
+}

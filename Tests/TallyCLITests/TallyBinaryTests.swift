@@ -56,6 +56,9 @@ struct TallyBinaryTests {
         (["query", "--help"], "tally-query-help.txt"), (["backup", "--help"], "tally-backup-help.txt"),
         (["restore", "--help"], "tally-restore-help.txt"), (["projections", "--help"], "tally-projections-help.txt"),
         (["export", "--help"], "tally-export-help.txt"), (["tail", "--help"], "tally-tail-help.txt"),
+        (["submit", "--help"], "tally-submit-help.txt"),
+        (["ledger", "deposit", "--help"], "tally-ledger-deposit-help.txt"),
+        (["keys", "--help"], "tally-keys-help.txt"),
     ])
     func helpTextMatchesItsGoldenCopy(arguments: [String], golden: String) throws {
         let process = try tally(arguments)

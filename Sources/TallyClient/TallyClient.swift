@@ -1,0 +1,136 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+package import NIOHTTP1
+
+/// A client of Tally's `/v1` HTTP API, for services and for the `tally` CLI's online mode.
+///
+/// ```swift
+/// let client = try TallyClient(url: "http://127.0.0.1:8080", token: key)
+/// let receipt = try await client.submit(command: "deposit", body: Array(#"{"account":"a-1","amount":1250}"#.utf8))
+/// try await client.shutdown()
+/// ```
+///
+/// - Important: Call ``shutdown()`` when done: the client owns its connections.
+package struct TallyClient: Sendable {
+    /// What the server answered.
+    package struct Answer: Sendable {
+        /// The HTTP status.
+        package let status: Int
+        /// The body, JSON.
+        package let body: [UInt8]
+    }
+
+    private let base: String
+    private let token: String?
+    private let http: HTTPClient
+    private let timeout: TimeAmount
+
+    /// A client of the server at `url` (for example `http://127.0.0.1:8080`), sending `token` as its API key.
+    ///
+    /// A server that refuses the connection fails the request at once (no retries until the
+    /// deadline); `timeout` bounds each request from start to last byte.
+    ///
+    /// - Throws: ``TallyClientError/invalidURL(_:)`` for a URL that is not `http(s)://host[:port]`.
+    package init(url: String, token: String?, timeout: Duration = .seconds(60)) throws {
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            throw TallyClientError.invalidURL(url)
+        }
+        base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.token = token
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.timeout = .seconds(max(1, timeout.components.seconds))
+    }
+
+    /// Closes the client's connections.
+    package func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    /// `POST /v1/commands/{type}`: runs a command; returns the server's answer (receipt and events).
+    package func submit(command type: String, body: [UInt8], idempotencyKey: String? = nil) async throws -> Answer {
+        try await send(
+            .POST, "/v1/commands/\(Self.escaped(type))", body: body,
+            headers: idempotencyKey.map { [("Idempotency-Key", $0)] } ?? [])
+    }
+
+    /// `POST /v1/keys`: makes an API key; the answer holds its token, shown only now.
+    package func createKey(name: String, role: String) async throws -> Answer {
+        let body = try JSONSerialization.data(withJSONObject: ["name": name, "role": role])
+        return try await send(.POST, "/v1/keys", body: Array(body))
+    }
+
+    /// `GET /v1/keys`: every key, without secrets.
+    package func listKeys() async throws -> Answer { try await send(.GET, "/v1/keys") }
+
+    /// `DELETE /v1/keys/{id}`: revokes a key.
+    package func revokeKey(id: String) async throws -> Answer {
+        try await send(.DELETE, "/v1/keys/\(Self.escaped(id))")
+    }
+
+    /// Sends one request; a 2xx answer is returned, anything else thrown as ``TallyClientError``.
+    package func send(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = []
+    ) async throws -> Answer {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: timeout)
+            bytes = try await response.body.collect(upTo: 64 << 20)
+        } catch {
+            throw TallyClientError.unreachable(url: base, reason: "\(error)")
+        }
+        let answer = Answer(status: Int(response.status.code), body: Array(bytes.readableBytesView))
+        guard (200..<300).contains(answer.status) else {
+            throw TallyClientError.refused(TallyClientError.Problem(answer))
+        }
+        return answer
+    }
+
+    private static func escaped(_ segment: String) -> String {
+        segment.addingPercentEncoding(
+            withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+            ?? segment
+    }
+}
+
+/// Why a request to the server did not succeed.
+package enum TallyClientError: Error, Equatable, Sendable {
+    /// The URL is not `http(s)://host[:port]`.
+    case invalidURL(String)
+    /// No answer: the server is down, unreachable, or too slow.
+    case unreachable(url: String, reason: String)
+    /// The server answered with a problem document.
+    case refused(Problem)
+
+    /// An RFC 9457 problem as the server sent it.
+    package struct Problem: Equatable, Sendable {
+        /// The HTTP status.
+        package let status: Int
+        /// The problem type's slug (the part after `/problems/`), or the whole `type`.
+        package let slug: String
+        /// The kind of problem.
+        package let title: String
+        /// What went wrong this time.
+        package let detail: String?
+
+        init(_ answer: TallyClient.Answer) {
+            let object = (try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any] ?? [:]
+            status = answer.status
+            let type = object["type"] as? String ?? "about:blank"
+            slug = type.split(separator: "/").last.map(String.init) ?? type
+            title = object["title"] as? String ?? "HTTP \(answer.status)"
+            detail = object["detail"] as? String
+        }
+    }
+}
