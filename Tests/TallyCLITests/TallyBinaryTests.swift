@@ -68,6 +68,15 @@ struct TallyBinaryTests {
         #expect(process.stdout == expected)
     }
 
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func shellCompletionScriptsKnowEverySubcommand(shell: String) throws {
+        let run = try tally(["--generate-completion-script", shell])
+        #expect(run.status == 0)
+        for subcommand in ["serve", "events", "query", "tail", "backup", "restore", "submit", "ledger", "keys"] {
+            #expect(run.stdout.contains(subcommand), "\(shell) script lacks \(subcommand)")
+        }
+    }
+
     @Test func statusCreatesAnEmptyLogAndReportsIt() throws {
         let directory = temporaryDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
