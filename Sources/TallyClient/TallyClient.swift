@@ -56,6 +56,11 @@ package struct TallyClient: Sendable {
             headers: idempotencyKey.map { [("Idempotency-Key", $0)] } ?? [])
     }
 
+    /// `POST /v1/projections/{name}/rebuild`: folds an async projection again from position 1 (admin).
+    package func rebuildProjection(named name: String) async throws -> Answer {
+        try await send(.POST, "/v1/projections/\(Self.escaped(name))/rebuild")
+    }
+
     /// `POST /v1/keys`: makes an API key; the answer holds its token, shown only now.
     package func createKey(name: String, role: String) async throws -> Answer {
         let body = try JSONSerialization.data(withJSONObject: ["name": name, "role": role])

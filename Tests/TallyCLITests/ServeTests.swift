@@ -403,6 +403,13 @@ struct OnlineCommandTests {
         #expect(anonymous.stderr.contains("Set --token or TALLY_TOKEN"))
         let unreachable = try tally(["keys", "list", "--url", "http://127.0.0.1:1"], environment: online)
         #expect(unreachable.status == 69)
+
+        let rebuild = try tally(["projections", "rebuild", "trial-balance"], environment: online)
+        #expect(rebuild.status == 0)
+        #expect(rebuild.stdout.contains(#""state":"rebuilding""#))
+        let inline = try tally(["projections", "rebuild", "account-balances"], environment: online)
+        #expect(inline.status == 75)
+        #expect(inline.stderr.contains("[projection-not-rebuildable]"))
     }
 
     @Test func keysAreCreatedListedAndRevokedOverTheServer() async throws {
