@@ -46,6 +46,22 @@ private final class Server: Sendable {
         Issue.record("tally serve did not start: \(try String(contentsOfFile: stderrPath, encoding: .utf8))")
     }
 
+    /// The admin token the server wrote to `admin.key` on its first start.
+    var adminToken: String {
+        get throws {
+            try String(contentsOfFile: "\(directory)/data/admin.key", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// Opens account `id` (EUR) over HTTP with the admin key, expecting 201.
+    func openAccount(_ id: String) async throws {
+        let answer = try await post(
+            "\(url)/v1/commands/openAccount", token: try adminToken,
+            json: #"{"id":"\#(id)","owner":"o","currency":"EUR"}"#)
+        #expect(answer.status == 201)
+    }
+
     func stop() {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
@@ -73,8 +89,7 @@ struct ServeTests {
         defer { server.stop() }
         try await server.waitUntilLive()
         let stderr = try String(contentsOfFile: server.stderrPath, encoding: .utf8)
-        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try server.adminToken
         #expect(stderr.contains(token))
         #expect(stderr.contains("\(server.directory)/data/admin.key"))
         let mode = try FileManager.default.attributesOfItem(atPath: "\(server.directory)/data/admin.key")[
@@ -89,12 +104,8 @@ struct ServeTests {
         let server = try Server()
         defer { server.stop() }
         try await server.waitUntilLive()
-        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(
-            try await post(
-                "\(server.url)/v1/commands/openAccount", token: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#
-            ).status == 201)
+        let token = try server.adminToken
+        try await server.openAccount("a")
 
         // 16 clients deposit until the server stops answering; SIGTERM lands in the middle.
         let acknowledged = try await withThrowingTaskGroup(of: [(position: Int, id: String)].self) { group in
@@ -236,12 +247,8 @@ struct OfflineBesideServerTests {
         let server = try Server()
         defer { server.stop() }
         try await server.waitUntilLive()
-        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(
-            try await post(
-                "\(server.url)/v1/commands/openAccount", token: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#
-            ).status == 201)
+        let token = try server.adminToken
+        try await server.openAccount("a")
         let acknowledged = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<8 {
                 group.addTask {
@@ -287,12 +294,8 @@ struct BackupTests {
         let server = try Server()
         defer { server.stop() }
         try await server.waitUntilLive()
-        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(
-            try await post(
-                "\(server.url)/v1/commands/openAccount", token: token, json: #"{"id":"a","owner":"o","currency":"EUR"}"#
-            ).status == 201)
+        let token = try server.adminToken
+        try await server.openAccount("a")
         let backup = server.directory + "/backup"
         let run = try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<8 {
@@ -363,8 +366,7 @@ struct OnlineCommandTests {
         let server = try Server()
         defer { server.stop() }
         try await server.waitUntilLive()
-        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try server.adminToken
         let online = ["TALLY_URL": server.url, "TALLY_TOKEN": token]
         #expect(
             try tally(["ledger", "open", "--id", "a", "--owner", "Ada", "--currency", "EUR"], environment: online)
@@ -416,8 +418,7 @@ struct OnlineCommandTests {
         let server = try Server()
         defer { server.stop() }
         try await server.waitUntilLive()
-        let token = try String(contentsOfFile: "\(server.directory)/data/admin.key", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try server.adminToken
         let online = ["TALLY_URL": server.url, "TALLY_TOKEN": token]
         let created = try tally(["keys", "create", "--name", "ci", "--role", "reader"], environment: online)
         #expect(created.status == 0)
