@@ -153,7 +153,8 @@ struct AppendBody {
         do {
             spans = try JSONValidator.topLevelSpans(of: bytes, as: .events)
         } catch {
-            throw Self.invalid(pointer.isEmpty ? "/" : pointer, "is not valid JSON")
+            // The whole body is checked first (pointer ""), so nested members are valid JSON already.
+            throw pointer.isEmpty ? Problem.invalidBody(error) : Self.invalid(pointer, "is not valid JSON")
         }
         guard bytes.first == UInt8(ascii: "{") else {
             throw Self.invalid(pointer.isEmpty ? "/" : pointer, "must be an object")

@@ -270,3 +270,21 @@ extension JSONWriter {
         }
     }
 }
+
+extension Problem {
+    /// A 400 problem for a body that is not one valid JSON value.
+    static func invalidBody(_ error: any Error) -> Problem {
+        guard let error = error as? EventValidationError else {
+            return Problem("invalid-body", "The request body is not valid", .badRequest)
+        }
+        var problem = Problem("invalid-body", "The request body is not valid", .badRequest)
+        switch error.reason {
+        case .tooDeep(let max): problem.detail = "The body nests deeper than \(max) levels."
+        case .duplicateKey(let key): problem.detail = "The body repeats the member \(key)."
+        case .invalidUTF8: problem.detail = "The body is not valid UTF-8."
+        case .invalidJSON(let offset): problem.detail = "The body is not valid JSON (at byte \(offset))."
+        default: problem.detail = "The body is not valid JSON."
+        }
+        return problem
+    }
+}

@@ -17,7 +17,7 @@ extension TallyAPI {
             do {
                 try JSONValidator.validate(body, as: .data)
             } catch {
-                throw invalidBody(error)
+                throw Problem.invalidBody(error)
             }
             let command = try LedgerCommand.router.command(type: type, body: body)
             let commandID = try idempotencyKey(of: request)
@@ -86,22 +86,6 @@ extension TallyAPI {
             } else { [RecordedEvent]() }
         json.key("events")
         json.array { json in for event in events { json.write(event) } }
-    }
-
-    /// A 400 problem for a body that is not one valid JSON value.
-    func invalidBody(_ error: any Error) -> Problem {
-        guard let error = error as? EventValidationError else {
-            return Problem("invalid-body", "The request body is not valid", .badRequest)
-        }
-        var problem = Problem("invalid-body", "The request body is not valid", .badRequest)
-        switch error.reason {
-        case .tooDeep(let max): problem.detail = "The body nests deeper than \(max) levels."
-        case .duplicateKey(let key): problem.detail = "The body repeats the member \(key)."
-        case .invalidUTF8: problem.detail = "The body is not valid UTF-8."
-        case .invalidJSON(let offset): problem.detail = "The body is not valid JSON (at byte \(offset))."
-        default: problem.detail = "The body is not valid JSON."
-        }
-        return problem
     }
 }
 

@@ -90,11 +90,6 @@ extension TallyAPI {
 
     private func append(_ request: Request, context: TallyRequestContext, stream: StreamID?) async throws -> Response {
         let body = try await body(of: request)
-        do {
-            _ = try JSONValidator.topLevelSpans(of: body, as: .events)
-        } catch {
-            throw invalidBody(error)
-        }
         var metadata = JSONWriter()
         metadata.object { json in
             json.member("correlationId", string: context.requestID)

@@ -236,6 +236,24 @@ struct ProblemTests {
         }
     }
 
+    @Test func anAppendBodyThatIsNotValidJSONSaysWhy() async throws {
+        try await Harness.with { harness in
+            try await harness.client { client in
+                let repeated = try await client.send(
+                    .post, "/v1/streams/s-1/events", as: harness.tokens[.writer],
+                    json: #"{"events":[{"type":"t","data":1}],"events":[]}"#)
+                #expect(repeated.status == .badRequest)
+                #expect(try repeated.problemSlug == "invalid-body")
+                #expect(try repeated.object["detail"] as? String == "The body repeats the member events.")
+                let cut = try await client.send(
+                    .post, "/v1/streams/s-1/events", as: harness.tokens[.writer], json: #"{"events":["#)
+                #expect(try cut.problemSlug == "invalid-body")
+                #expect((try cut.object["detail"] as? String)?.hasPrefix("The body is not valid JSON") == true)
+                #expect(try harness.log.treeHead().size == 0)
+            }
+        }
+    }
+
     @Test func storageAndOverloadMapToRetryableStatuses() {
         let full = Problem(for: EventLogError.storageFull)
         #expect(full.status.code == 507)
