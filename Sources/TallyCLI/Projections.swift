@@ -72,49 +72,6 @@ extension Tally {
             }
         }
     }
-
-    /// Writes every event as NDJSON, exactly as stored.
-    struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract:
-                "Write the log's events to stdout as NDJSON, one event per line, data and metadata byte for byte.",
-            discussion: """
-                Reads page by page from one position on, so it runs in constant memory beside a
-                serving tally; the events committed while it runs are included up to where it gets.
-
-                Examples:
-                  tally export > events.ndjson
-                  tally export --after 100000 --data-dir /var/lib/tally | gzip > tail.ndjson.gz
-                """)
-
-        @OptionGroup var store: OfflineOptions
-        @Option(help: "Start after this position.") var after: UInt64 = 0
-
-        func run() async throws {
-            try await Tally.reportingFailure {
-                let log = try store.openLog()
-                defer { log.close() }
-                var next: UInt64? = after + 1
-                var written = 0
-                while let from = next {
-                    let page = try log.read(from: from, direction: .forward, limit: 1000)
-                    var out: [UInt8] = []
-                    for event in page.events {
-                        var json = JSONWriter()
-                        json.write(event)
-                        out += json.bytes
-                        out.append(UInt8(ascii: "\n"))
-                    }
-                    FileHandle.standardOutput.write(Data(out))
-                    written += page.events.count
-                    next = page.next
-                }
-                if isatty(STDERR_FILENO) == 1 {
-                    FileHandle.standardError.write(Data("tally: exported \(written) events\n".utf8))
-                }
-            }
-        }
-    }
 }
 
 extension ProjectionStatus.State {

@@ -45,19 +45,13 @@ extension Tally {
                 while !Task.isCancelled {
                     let page = try log.read(from: next, direction: .forward, limit: 1000, filter: filter)
                     var out: [UInt8] = []
-                    for event in page.events { out += ndjson ? Self.ndjsonLine(event) : Self.tableLine(event) }
+                    for event in page.events { out += ndjson ? event.ndjsonLine : Self.tableLine(event) }
                     // Written straight to the descriptor: a feed must not wait in a buffer.
                     if !out.isEmpty { FileHandle.standardOutput.write(Data(out)) }
                     next = page.next ?? page.head + 1
                     if page.next == nil { try await Task.sleep(for: .milliseconds(interval)) }
                 }
             }
-        }
-
-        private static func ndjsonLine(_ event: RecordedEvent) -> [UInt8] {
-            var json = JSONWriter()
-            json.write(event)
-            return json.bytes + [UInt8(ascii: "\n")]
         }
 
         private static func tableLine(_ event: RecordedEvent) -> [UInt8] {

@@ -29,7 +29,7 @@ extension TallyAPI {
                             while true {
                                 switch try await iterator.next(idleTimeout: heartbeat) {
                                 case .event(let event):
-                                    await frames.send(ndjson ? Self.ndjsonFrame(event) : Self.sseFrame(event))
+                                    await frames.send(ndjson ? event.ndjsonLine : Self.sseFrame(event))
                                 case .idle: await frames.send(ndjson ? Array("\n".utf8) : Array(": heartbeat\n\n".utf8))
                                 }
                             }
@@ -64,14 +64,6 @@ extension TallyAPI {
     }
 
     private static func sseFrame(_ event: RecordedEvent) -> [UInt8] {
-        var json = JSONWriter()
-        json.write(event)
-        return Array("id: \(event.position)\ndata: ".utf8) + json.bytes + Array("\n\n".utf8)
-    }
-
-    private static func ndjsonFrame(_ event: RecordedEvent) -> [UInt8] {
-        var json = JSONWriter()
-        json.write(event)
-        return json.bytes + [UInt8(ascii: "\n")]
+        Array("id: \(event.position)\ndata: ".utf8) + event.json + Array("\n\n".utf8)
     }
 }

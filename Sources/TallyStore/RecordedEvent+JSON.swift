@@ -40,3 +40,15 @@ extension [UInt8] {
         return String(decoding: text, as: UTF8.self)
     }
 }
+
+extension RecordedEvent {
+    /// The event as every read returns it: one JSON object (``JSONWriter/write(_:)-(RecordedEvent)``).
+    package var json: [UInt8] {
+        var json = JSONWriter()
+        json.write(self)
+        return json.bytes
+    }
+
+    /// ``json`` and a newline: one line of NDJSON, as exports, feeds and tails write them.
+    package var ndjsonLine: [UInt8] { json + [UInt8(ascii: "\n")] }
+}
