@@ -75,6 +75,15 @@ package struct TallyClient: Sendable {
         try await send(.DELETE, "/v1/keys/\(Self.escaped(id))")
     }
 
+    /// `GET path?query`: a read; query items whose value is `nil` are left out, the others percent-encoded.
+    package func get(_ path: String, query: [(String, String?)] = []) async throws -> Answer {
+        let items = query.compactMap { name, value in value.map { "\(name)=\(Self.escapedQueryValue($0))" } }
+        return try await send(.GET, items.isEmpty ? path : path + "?" + items.joined(separator: "&"))
+    }
+
+    /// A path segment: `segment` percent-encoded so that it stays one segment.
+    package static func pathSegment(_ segment: String) -> String { escaped(segment) }
+
     /// Sends one request; a 2xx answer is returned, anything else thrown as ``TallyClientError``.
     package func send(
         _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = []
@@ -102,6 +111,11 @@ package struct TallyClient: Sendable {
         return answer
     }
 
+    private static func escapedQueryValue(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? value
+    }
+
     private static func escaped(_ segment: String) -> String {
         segment.addingPercentEncoding(
             withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
@@ -117,6 +131,8 @@ package enum TallyClientError: Error, Equatable, Sendable {
     case unreachable(url: String, reason: String)
     /// The server answered with a problem document.
     case refused(Problem)
+    /// The server answered 2xx with something this client does not understand.
+    case unexpectedAnswer(String)
 
     /// An RFC 9457 problem as the server sent it.
     package struct Problem: Equatable, Sendable {

@@ -288,6 +288,86 @@ struct OfflineBesideServerTests {
     }
 }
 
+@Suite("Offline writes beside a running server")
+struct OfflineWritesBesideServerTests {
+    @Test func anImportIntoTheServersDirectoryIsRefusedAndWritesNothing() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        try await server.openAccount("a")
+        let export = try tally(["export", "--data-dir", "\(server.directory)/data"])
+        let file = server.directory + "/events.ndjson"
+        try Data(export.stdout.utf8).write(to: URL(fileURLWithPath: file))
+        let run = try tally(["import", file, "--data-dir", "\(server.directory)/data"])
+        #expect(run.status == 75)
+        #expect(
+            run.stderr
+                == "tally: \(server.directory)/data is open for writing by another process (a running tally serve?); stop it, or go through it with --url\n"
+        )
+        // The server still owns its log and goes on writing.
+        #expect(
+            try await post(
+                "\(server.url)/v1/commands/deposit", token: try server.adminToken, json: #"{"account":"a","amount":1}"#
+            )
+            .status == 201)
+        let status = try tally(["status", "--data-dir", "\(server.directory)/data", "--output", "json"])
+        #expect(status.stdout.contains(#""events":2"#))
+    }
+}
+
+@Suite("Reads through the server")
+struct OnlineReadTests {
+    @Test func everyReadingCommandPrintsTheSameThroughTheServerAsFromTheDirectory() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let token = try server.adminToken
+        try await server.openAccount("a-1")
+        try await server.openAccount("a-2")
+        for amount in [1250, 5] {
+            #expect(
+                try await post(
+                    "\(server.url)/v1/commands/deposit", token: token, json: #"{"account":"a-1","amount":\#(amount)}"#
+                ).status == 201)
+        }
+        let online = ["--url", server.url]
+        let offline = ["--data-dir", "\(server.directory)/data"]
+        for command in [
+            ["events", "--output", "ndjson"], ["events", "--type", "deposited", "--after", "3", "--output", "json"],
+            ["events", "--limit", "2", "--output", "ndjson"],
+            ["read", "account-a-1", "--backward", "--output", "ndjson"],
+            ["read", "account-a-1", "--from", "1", "--limit", "1", "--output", "table"],
+            ["streams", "--prefix", "account-", "--limit", "1", "--output", "ndjson"],
+            ["query", "account-balances", "a-1", "--output", "ndjson"],
+            ["query", "account-balances", "--prefix", "a-", "--output", "table"],
+        ] {
+            let remote = try tally(command + online, environment: ["TALLY_TOKEN": token])
+            let local = try tally(command + offline)
+            #expect(remote.status == 0, "\(command): \(remote.stderr)")
+            #expect(!remote.stdout.isEmpty)
+            #expect(remote.stdout == local.stdout, "\(command)")
+            #expect(remote.stderr == local.stderr, "\(command)")
+        }
+        let statuses = try tally(
+            ["projections", "--output", "ndjson"], environment: ["TALLY_URL": server.url, "TALLY_TOKEN": token])
+        #expect(statuses.status == 0, "\(statuses.stderr)")
+        #expect(statuses.stdout.split(separator: "\n").count == 3)
+        #expect(statuses.stdout.contains(#""name":"trial-balance","version":1,"mode":"async""#))
+
+        // Errors through the server: a missing key, a missing stream, no token.
+        let missing = try tally(["query", "account-balances", "nobody"] + online, environment: ["TALLY_TOKEN": token])
+        #expect(missing.status == 65)
+        let noStream = try tally(["read", "account-zz"] + online, environment: ["TALLY_TOKEN": token])
+        #expect(noStream.status == 65)
+        #expect(noStream.stderr.contains("[stream-not-found]"))
+        let anonymous = try tally(["events"] + online)
+        #expect(anonymous.status == 77)
+        let both = try tally(["events"] + online + offline)
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("Give --data-dir or --url, not both."))
+    }
+}
+
 @Suite("Backup and restore")
 struct BackupTests {
     @Test func aBackupTakenUnderWriteLoadRestoresToAConsistentPrefixOfTheLog() async throws {
