@@ -6,6 +6,7 @@ import Foundation
 import LedgerProjection
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import TallyStore
 import Testing
 
@@ -365,6 +366,59 @@ struct OnlineReadTests {
         let both = try tally(["events"] + online + offline)
         #expect(both.status == 64)
         #expect(both.stderr.contains("Give --data-dir or --url, not both."))
+    }
+}
+
+@Suite("tally tail through the server")
+struct OnlineTailTests {
+    @Test func tailFollowsTheLiveFeedFromTheHeadAndExitsWhenTheServerStops() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let token = try server.adminToken
+        try await server.openAccount("a")
+        let process = Process()
+        process.executableURL = tallyBinary
+        process.arguments = ["tail", "--url", server.url, "--type", "deposited", "--output", "ndjson"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["TALLY_TOKEN": token]) { _, new in new }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let received = Mutex("")
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = String(decoding: handle.availableData, as: UTF8.self)
+            received.withLock { $0 += chunk }
+        }
+        defer { out.fileHandleForReading.readabilityHandler = nil }
+        try await Task.sleep(for: .milliseconds(500))
+        try await server.openAccount("b")
+        for account in ["a", "b"] {
+            let answer = try await post(
+                "\(server.url)/v1/commands/deposit", token: token, json: #"{"account":"\#(account)","amount":7}"#)
+            #expect(answer.status == 201)
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while received.withLock({ $0.split(separator: "\n").count }) < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let events = received.withLock { $0 }.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(events.map { $0["position"] as? Int } == [3, 4])
+        #expect(events.map { $0["stream"] as? String } == ["account-a", "account-b"])
+
+        // A graceful shutdown ends the feed: tail says so and exits 69, as for any lost server.
+        server.process.terminate()
+        server.process.waitUntilExit()
+        let stopped = ContinuousClock.now + .seconds(10)
+        while process.isRunning, ContinuousClock.now < stopped { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 69)
+        let stderr = String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(stderr == "tally: no answer from \(server.url); is tally serve running there?\n")
     }
 }
 
