@@ -30,6 +30,8 @@ extension Tally {
         @Option(help: "Only documents whose keys start with this.") var prefix = ""
         @Option(help: "Start after this key (the cursor a previous page named).") var after: String?
         @Option(help: "The most documents to list (1–10000).") var limit = 100
+        @Option(help: "Wait (at most 10 s) until the projection reflects this log position, e.g. your last write's.")
+        var minPosition: UInt64?
 
         func validate() throws {
             guard (1...10_000).contains(limit) else {
@@ -39,7 +41,12 @@ extension Tally {
 
         func run() async throws {
             try await Tally.reportingFailure {
-                let (documents, position) = try await source.read(offline: readOffline, online: readOnline)
+                let (documents, position) = try await source.read { log in
+                    try waitForMinPosition(in: log)
+                    return try readOffline(log)
+                } online: { client in
+                    try await readOnline(client)
+                }
                 let format = output.format
                 if format == .table {
                     FileHandle.standardError.write(Data("tally: \(projection) as of position \(position)\n".utf8))
@@ -48,6 +55,22 @@ extension Tally {
                     documents.map { document(key: $0.key, position: position, value: $0.json) },
                     columns: [.field("KEY", "key", width: 60), .field("VALUE", "value", width: 200)])
                 if key == nil, documents.count == limit, let last = documents.last { noteNextPage("--after", last.key) }
+            }
+        }
+
+        /// Polls the read-only log until the projection reaches `--min-position`, as the server waits for it.
+        private func waitForMinPosition(in log: ReadOnlyLog) throws {
+            guard let minPosition else { return }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while true {
+                guard let position = try log.queryProjection(named: projection, { _, _, position in position }) else {
+                    throw EventLogError.unknownProjection(projection)
+                }
+                if position >= minPosition { return }
+                guard ContinuousClock.now < deadline else {
+                    throw QueryError.behind(projection: projection, position: position, wanted: minPosition)
+                }
+                Thread.sleep(forTimeInterval: 0.02)
             }
         }
 
@@ -74,14 +97,22 @@ extension Tally {
         private func readOnline(_ client: TallyClient) async throws -> ([ProjectionDocument], UInt64) {
             let path = "/v1/projections/\(TallyClient.pathSegment(projection))"
             if let key {
-                let fields = JSONFields(try await client.get("\(path)/\(TallyClient.pathSegment(key))").body)
+                let fields = JSONFields(
+                    try await client.get(
+                        "\(path)/\(TallyClient.pathSegment(key))",
+                        query: [("minPosition", minPosition.map(String.init))]
+                    ).body)
                 guard let value = fields.raw("value"), let position = UInt64(fields.text("position")) else {
                     throw TallyClientError.unexpectedAnswer("a document without value or position")
                 }
                 return ([ProjectionDocument(key: key, json: Array(value))], position)
             }
             let answer = try await client.get(
-                path, query: [("prefix", prefix.isEmpty ? nil : prefix), ("after", after), ("limit", String(limit))])
+                path,
+                query: [
+                    ("prefix", prefix.isEmpty ? nil : prefix), ("after", after), ("limit", String(limit)),
+                    ("minPosition", minPosition.map(String.init)),
+                ])
             let page = try ServerPage(answer, items: "documents", cursor: "after")
             guard let position = UInt64(page.fields.text("position")) else {
                 throw TallyClientError.unexpectedAnswer("a page of documents without its position")
@@ -112,11 +143,15 @@ extension Tally {
 /// Why a query found nothing to print.
 enum QueryError: Error, CustomStringConvertible {
     case noDocument(projection: String, key: String, position: UInt64)
+    /// The projection stayed behind `wanted` for the whole wait.
+    case behind(projection: String, position: UInt64, wanted: UInt64)
 
     var description: String {
         switch self {
         case .noDocument(let projection, let key, let position):
             "\(projection) has no document \(key) as of position \(position)"
+        case .behind(let projection, let position, let wanted):
+            "\(projection) is at position \(position), still short of \(wanted) after 10 s; is tally serve running its projections?"
         }
     }
 }

@@ -31,6 +31,7 @@ extension Tally {
                 ExitCode(75)  // EX_TEMPFAIL: re-read, then retry
             case .storageFull: ExitCode(73)  // EX_CANTCREAT
             }
+        case QueryError.behind: ExitCode(75)  // EX_TEMPFAIL
         case is EventValidationError, is QueryError, is ImportError: ExitCode(65)  // EX_DATAERR
         case let error as ImportLineError:
             switch error {
