@@ -32,7 +32,7 @@ extension Tally {
             case .storageFull: ExitCode(73)  // EX_CANTCREAT
             }
         case QueryError.behind: ExitCode(75)  // EX_TEMPFAIL
-        case is EventValidationError, is QueryError, is ImportError: ExitCode(65)  // EX_DATAERR
+        case is EventValidationError, is QueryError, is ImportError, is KeysError: ExitCode(65)  // EX_DATAERR
         case let error as ImportLineError:
             switch error {
             case .line(_, let cause): exitStatus(for: cause)

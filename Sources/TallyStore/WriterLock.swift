@@ -8,11 +8,12 @@ import TallyLMDB
 /// and the head in memory: a second writing process would append from a stale frontier. So every
 /// `EventLog` takes this lock before it opens the environment, and a second one — another
 /// `tally serve`, or an offline `tally import` beside a running server — is refused at once.
-/// Readers (``ReadOnlyLog``) never take it. The kernel releases the lock when the process dies,
+/// Readers (``ReadOnlyLog``) never take it; `tally keys --data-dir` does, because the server keeps
+/// the key list in memory. The kernel releases the lock when the process dies,
 /// so a crash leaves nothing to clean up.
-final class WriterLock: Sendable {
+package final class WriterLock: Sendable {
     /// The lock file's name inside the data directory.
-    static let fileName = "tally.lock"
+    package static let fileName = "tally.lock"
 
     private let descriptor: Mutex<Int32?>
 
@@ -20,7 +21,7 @@ final class WriterLock: Sendable {
     ///
     /// - Throws: ``EventLogError/inUse(path:)`` if another open log holds it; `LMDBError` with the
     ///   system's `errno` if the directory or the file cannot be made.
-    init(directory: String) throws {
+    package init(directory: String) throws {
         if mkdir(directory, 0o750) != 0, errno != EEXIST { throw LMDBError(code: errno, operation: "mkdir") }
         let path = (directory as NSString).appendingPathComponent(Self.fileName)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -35,7 +36,7 @@ final class WriterLock: Sendable {
     }
 
     /// Releases the lock; safe to call repeatedly.
-    func release() {
+    package func release() {
         descriptor.withLock { descriptor in
             if let open = descriptor { Glibc.close(open) }
             descriptor = nil

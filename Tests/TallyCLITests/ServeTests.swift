@@ -17,8 +17,9 @@ private final class Server: Sendable {
     let directory: String
     let stderrPath: String
 
-    init(environment: [String: String] = [:]) throws {
-        directory = temporaryDataDirectory()
+    /// Starts `tally serve` on `<directory>/data` (a fresh temporary directory if `nil`).
+    init(directory existing: String? = nil, environment: [String: String] = [:]) throws {
+        directory = existing ?? temporaryDataDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = Int.random(in: 20_000..<60_000)
         stderrPath = "\(directory)/serve.err"
@@ -419,6 +420,44 @@ struct OnlineTailTests {
         #expect(process.terminationStatus == 69)
         let stderr = String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
         #expect(stderr == "tally: no answer from \(server.url); is tally serve running there?\n")
+    }
+}
+
+@Suite("tally keys on a stopped server's data directory")
+struct OfflineKeysTests {
+    @Test func keysAreChangedOfflineOnlyWhileNoServerRunsAndWorkOnceItStarts() async throws {
+        let first = try Server()
+        try await first.waitUntilLive()
+        let data = "\(first.directory)/data"
+        let refused = try tally(["keys", "create", "--name", "rescue", "--role", "admin", "--data-dir", data])
+        #expect(refused.status == 75)
+        #expect(refused.stderr.contains("is open for writing by another process (a running tally serve?)"))
+        first.process.terminate()
+        first.process.waitUntilExit()
+
+        let created = try tally(["keys", "create", "--name", "rescue", "--role", "reader", "--data-dir", data])
+        #expect(created.status == 0, "\(created.stderr)")
+        let key = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
+        let token = try #require(key["token"] as? String)
+        let id = try #require(key["id"] as? String)
+        #expect(key["role"] as? String == "reader")
+        let listed = try tally(["keys", "list", "--data-dir", data])
+        #expect(listed.stdout.contains(#""id":"\#(id)","name":"rescue","role":"reader""#))
+        #expect(!listed.stdout.contains(token))
+        #expect(try tally(["keys", "revoke", "nope", "--data-dir", data]).status == 65)
+        #expect(try tally(["keys", "list", "--data-dir", data + "-missing"]).status == 65)
+        #expect(try tally(["keys", "list", "--data-dir", data, "--url", "http://127.0.0.1:1"]).status == 64)
+
+        // The server started again on the directory honours the key made offline.
+        let second = try Server(directory: first.directory)
+        defer { second.stop() }
+        try await second.waitUntilLive()
+        let read = try tally(["projections", "--url", second.url, "--token", token, "--output", "ndjson"])
+        #expect(read.status == 0, "\(read.stderr)")
+        let refusedWrite = try tally(["keys", "list", "--url", second.url, "--token", token])
+        #expect(refusedWrite.status == 77)
+        #expect(try tally(["keys", "revoke", id, "--url", second.url, "--token", try second.adminToken]).status == 0)
+        #expect(try tally(["projections", "--url", second.url, "--token", token]).status == 77)
     }
 }
 
