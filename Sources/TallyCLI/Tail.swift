@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyCore
 import TallyStore
+import TallyVerify
 
 extension Tally {
     /// Follows the log as it grows, like `tail -f`.

@@ -7,6 +7,7 @@ import LedgerProjection
 import NIOCore
 import NIOHTTP1
 import TallyStore
+import TallyVerify
 import Testing
 
 /// A `tally serve` process on a loopback port, over its own data directory.
