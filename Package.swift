@@ -31,11 +31,15 @@ let package = Package(
         // Layers, lowest first. Each depends only on layers above it in this list.
         .target(name: "TallyLMDB", dependencies: ["CTallyLMDB"], swiftSettings: strict),
         .target(name: "TallyCore", swiftSettings: strict),
+        // Merkle hashing and proof checking, without storage: for auditors, services and the CLI.
+        .target(
+            name: "TallyVerify", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .target(name: "Ledger", dependencies: ["TallyCore"], swiftSettings: strict),
         .target(
             name: "TallyStore",
             dependencies: [
-                "TallyLMDB", "TallyCore",
+                "TallyLMDB", "TallyCore", "TallyVerify",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -51,7 +55,7 @@ let package = Package(
         .target(
             name: "TallyHTTP",
             dependencies: [
-                "TallyStore", "TallyLMDB", "TallyCore", "Ledger", "LedgerProjection",
+                "TallyStore", "TallyLMDB", "TallyCore", "TallyVerify", "Ledger", "LedgerProjection",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -72,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "TallyCLI",
             dependencies: [
-                "TallyStore", "TallyHTTP", "TallyClient", "TallyCore", "Ledger", "LedgerProjection",
+                "TallyStore", "TallyHTTP", "TallyClient", "TallyCore", "TallyVerify", "Ledger", "LedgerProjection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -85,21 +89,23 @@ let package = Package(
         // Benchmarks: a plain executable, built only when asked for (`swift run -c release tally-bench`).
         .executableTarget(
             name: "tally-bench",
-            dependencies: ["TallyStore", "TallyLMDB", "Ledger", "LedgerProjection"],
+            dependencies: ["TallyStore", "TallyLMDB", "TallyVerify", "Ledger", "LedgerProjection"],
             path: "tools/TallyBench",
             swiftSettings: strict),
 
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TallyCore"], swiftSettings: strict),
         .testTarget(
             name: "ProjectionTests",
-            dependencies: ["LedgerProjection", "Ledger", "TallyCore", "TallyStore", "TallyLMDB"],
+            dependencies: ["LedgerProjection", "Ledger", "TallyCore", "TallyStore", "TallyLMDB", "TallyVerify"],
             swiftSettings: strict),
         .testTarget(name: "TallyLMDBTests", dependencies: ["TallyLMDB"], swiftSettings: strict),
-        .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyLMDB"], swiftSettings: strict),
+        .testTarget(name: "TallyVerifyTests", dependencies: ["TallyVerify"], swiftSettings: strict),
+        .testTarget(
+            name: "TallyStoreTests", dependencies: ["TallyStore", "TallyLMDB", "TallyVerify"], swiftSettings: strict),
         .testTarget(
             name: "TallyHTTPTests",
             dependencies: [
-                "TallyHTTP", "TallyStore", "TallyCore", "TallyLMDB", "LedgerProjection", "Ledger",
+                "TallyHTTP", "TallyStore", "TallyCore", "TallyLMDB", "TallyVerify", "LedgerProjection", "Ledger",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -110,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "TallyCLITests",
             dependencies: [
-                "TallyCLI", "TallyStore", "TallyLMDB", "Ledger", "LedgerProjection",
+                "TallyCLI", "TallyStore", "TallyLMDB", "TallyVerify", "Ledger", "LedgerProjection",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

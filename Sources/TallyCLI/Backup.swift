@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyCore
 import TallyStore
+import TallyVerify
 
 extension Tally {
     /// Copies the log, its read models and its API keys file into a new directory, while serving.

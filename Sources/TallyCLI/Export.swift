@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyStore
+import TallyVerify
 
 extension Tally {
     /// Writes every event as NDJSON, exactly as stored.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyStore
+import TallyVerify
 
 extension Tally {
     /// Rebuilds a log from an export: same positions, ids, bytes and times, so the same Merkle tree.

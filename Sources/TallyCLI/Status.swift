@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyStore
+import TallyVerify
 
 extension Tally {
     /// Reports the log's state: read-only when the data directory holds a log (safe beside

@@ -3,6 +3,7 @@ import Foundation
 import TallyClient
 import TallyCore
 import TallyStore
+import TallyVerify
 
 extension Tally {
     /// Follows the log as it grows, like `tail -f`.

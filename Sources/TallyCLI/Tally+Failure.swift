@@ -24,8 +24,8 @@ extension Tally {
         switch error {
         case let error as EventLogError:
             switch error {
-            case .unsupportedFormat, .corrupted, .streamNotFound, .treeTooSmall, .unknownProjection, .noSuchDeadLetter,
-                .inlineProjectionNotRebuildable:
+            case .unsupportedFormat, .corrupted, .streamNotFound, .treeTooSmall, .positionNotInTree,
+                .treeSizesOutOfOrder, .unknownProjection, .noSuchDeadLetter, .inlineProjectionNotRebuildable:
                 ExitCode(65)  // EX_DATAERR
             case .wrongExpectedRevision, .appendConditionFailed, .idempotencyConflict, .overloaded, .closed, .inUse:
                 ExitCode(75)  // EX_TEMPFAIL: re-read, then retry

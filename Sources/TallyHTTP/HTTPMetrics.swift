@@ -1,6 +1,7 @@
 package import Prometheus
 import Synchronization
 import TallyStore
+import TallyVerify
 
 /// The Prometheus metrics the HTTP edge records, and the log's state sampled on each scrape.
 ///

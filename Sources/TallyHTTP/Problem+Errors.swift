@@ -153,6 +153,18 @@ extension Problem {
                 "tree-too-small", "The log is not that long", .notFound,
                 detail: "The log holds \(size) events; \(requested) were asked for.")
             extend("size", integer: size)
+        case .positionNotInTree(let position, let treeSize):
+            self.init(
+                "position-not-in-tree", "The position is not in that tree", .notFound,
+                detail: "A tree of \(treeSize) events holds positions 1 to \(treeSize); \(position) was asked for.")
+            extend("position", integer: position)
+            extend("treeSize", integer: treeSize)
+        case .treeSizesOutOfOrder(let oldSize, let newSize):
+            self.init(
+                "tree-sizes-out-of-order", "The old tree is larger than the new one", .unprocessableContent,
+                detail: "A consistency proof leads from a tree to a larger one; \(oldSize) is larger than \(newSize).")
+            extend("oldSize", integer: oldSize)
+            extend("newSize", integer: newSize)
         case .unknownProjection(let name):
             self.init("unknown-projection", "No such projection", .notFound, detail: "No projection is named \(name).")
         case .inlineProjectionNotRebuildable(let name):

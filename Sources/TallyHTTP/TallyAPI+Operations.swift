@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import TallyCore
 import TallyStore
+import TallyVerify
 
 extension TallyAPI {
     /// Liveness, readiness, Prometheus metrics and the OpenAPI document: no key needed.

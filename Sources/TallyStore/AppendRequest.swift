@@ -1,4 +1,5 @@
 package import Foundation
+package import TallyVerify
 
 /// What a stream's revision must be for an append to go ahead.
 package enum ExpectedRevision: Sendable, Equatable, Hashable {

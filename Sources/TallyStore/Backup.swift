@@ -1,5 +1,6 @@
 import Foundation
 import TallyLMDB
+package import TallyVerify
 
 /// Why a backup or a restore did not start.
 package enum BackupError: Error, Equatable, Sendable {

@@ -11,6 +11,11 @@ package enum EventLogError: Error, Equatable, Sendable {
     case idempotencyConflict(id: UUID)
     /// A tree of `requested` leaves was asked for, but the log holds only `size` events.
     case treeTooSmall(size: UInt64, requested: UInt64)
+    /// An inclusion proof was asked for a position that is not in the tree of `treeSize` events
+    /// (position 0, or one beyond `treeSize`).
+    case positionNotInTree(position: UInt64, treeSize: UInt64)
+    /// A consistency proof was asked from a tree larger than the one it should lead to.
+    case treeSizesOutOfOrder(oldSize: UInt64, newSize: UInt64)
     /// No projection has this name.
     case unknownProjection(String)
     /// The projection is inline: it is rebuilt at open when its version changes, never while serving.

@@ -1,5 +1,6 @@
 import Foundation
 import TallyLMDB
+import TallyVerify
 
 /// The writer's in-memory view of the committed log: the Merkle frontier (whose size is the head).
 struct LogState: Sendable {

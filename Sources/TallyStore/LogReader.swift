@@ -1,4 +1,5 @@
 import TallyLMDB
+import TallyVerify
 
 /// Which way a read walks the log or a stream.
 package enum ReadDirection: Sendable, Equatable {

@@ -1,4 +1,5 @@
 package import TallyLMDB
+package import TallyVerify
 
 /// Reading the log: what both the serving ``EventLog`` and an offline ``ReadOnlyLog`` answer.
 ///
@@ -31,6 +32,30 @@ extension LogReading {
             guard size <= head else { throw EventLogError.treeTooSmall(size: head, requested: size) }
             return try reader.treeHead(size: size, in: txn)
         }
+    }
+
+    /// The inclusion proof of the event at `position` in the tree of the first `treeSize` events,
+    /// read in one snapshot with O(log n) lookups of stored nodes.
+    ///
+    /// Check it against the ``TreeHead`` of the same size (``treeHead(size:)``), which never changes
+    /// once the log has that many events, with the event's ``RecordedEvent/leafHash``.
+    ///
+    /// - Throws: ``EventLogError/treeTooSmall(size:requested:)`` if `treeSize` is beyond the head;
+    ///   ``EventLogError/positionNotInTree(position:treeSize:)`` if `position` is 0 or beyond `treeSize`.
+    package func inclusionProof(position: UInt64, treeSize: UInt64) throws -> InclusionProof {
+        try environment.read { [reader] txn in
+            try reader.inclusionProof(position: position, treeSize: treeSize, in: txn)
+        }
+    }
+
+    /// The consistency proof from the tree of the first `oldSize` events to that of the first
+    /// `newSize`, read in one snapshot with O(log n) lookups of stored nodes: evidence that the
+    /// log only appended in between.
+    ///
+    /// - Throws: ``EventLogError/treeTooSmall(size:requested:)`` if `newSize` is beyond the head;
+    ///   ``EventLogError/treeSizesOutOfOrder(oldSize:newSize:)`` if `oldSize > newSize`.
+    package func consistencyProof(from oldSize: UInt64, to newSize: UInt64) throws -> ConsistencyProof {
+        try environment.read { [reader] txn in try reader.consistencyProof(from: oldSize, to: newSize, in: txn) }
     }
 
     /// The event at `position`, or `nil` if there is none.

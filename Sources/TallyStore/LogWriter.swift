@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Synchronization
 import TallyLMDB
+import TallyVerify
 
 /// The one thread that writes to LMDB, committing queued appends in groups.
 ///

@@ -1,42 +1,5 @@
-import Crypto
 import TallyLMDB
-
-/// The size and root of the log's Merkle tree at some moment: what a checkpoint signs.
-package struct TreeHead: Sendable, Equatable, Hashable {
-    /// The number of leaves, equal to the position of the last event covered.
-    package let size: UInt64
-    /// The RFC 6962 Merkle tree hash of the first `size` leaves (32 bytes).
-    package let root: [UInt8]
-
-    /// Wraps a size and its root.
-    package init(size: UInt64, root: [UInt8]) {
-        self.size = size
-        self.root = root
-    }
-}
-
-/// RFC 6962 (§2.1) hashing: leaves and interior nodes are domain-separated by a prefix byte.
-package enum MerkleHash {
-    /// The root of the empty tree: SHA-256 of no bytes.
-    package static let empty: [UInt8] = SHA256.hash(data: [UInt8]()).withUnsafeBytes { Array($0) }
-
-    /// `SHA-256(0x00 ‖ content)`.
-    package static func leaf(_ content: [UInt8]) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data: [0x00])
-        hasher.update(data: content)
-        return hasher.finalize().withUnsafeBytes { Array($0) }
-    }
-
-    /// `SHA-256(0x01 ‖ left ‖ right)`.
-    package static func node(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data: [0x01])
-        hasher.update(data: left)
-        hasher.update(data: right)
-        return hasher.finalize().withUnsafeBytes { Array($0) }
-    }
-}
+import TallyVerify
 
 /// The roots of the perfect subtrees that make up a tree of `size` leaves, largest first
 /// (one per set bit of `size`): all that is needed to append a leaf and to compute the root.
@@ -78,19 +41,12 @@ struct MerkleFrontier: Sendable {
         var start: UInt64 = 0
         for level in stride(from: 63, through: 0, by: -1) where size & (1 << UInt64(level)) != 0 {
             let location = NodeLocation(level: level, index: start >> UInt64(level))
-            let hash = try txn.withValue(forKey: location.position.bigEndianBytes, in: nodes) { stored in
-                stored.count >= location.offset + 32 ? Array(stored[location.offset..<location.offset + 32]) : nil
-            }
-            guard let hash = hash ?? nil else {
-                throw EventLogError.corrupted("missing Merkle node at level \(level), index \(location.index)")
-            }
-            subtrees.append((level, hash))
+            subtrees.append((level, try location.hash(in: txn, nodes: nodes)))
             start += 1 << UInt64(level)
         }
     }
 
     init() {}
-
 }
 
 /// Where a Merkle node is stored: under the position of the leaf that completed it.
@@ -105,5 +61,19 @@ struct NodeLocation: Equatable {
     /// The position whose entry in `merkle` holds this node.
     var position: UInt64 { (index + 1) << UInt64(level) }
     /// Where in that entry its 32 bytes start.
-    var offset: Int { level * 32 }
+    var offset: Int { level * MerkleHash.byteCount }
+
+    /// Reads the node's hash from the `merkle` database `nodes`.
+    ///
+    /// - Throws: ``EventLogError/corrupted(_:)`` if it is not stored.
+    func hash(in txn: borrowing some Transaction & ~Copyable, nodes: Database) throws -> [UInt8] {
+        let end = offset + MerkleHash.byteCount
+        let hash = try txn.withValue(forKey: position.bigEndianBytes, in: nodes) { stored in
+            stored.count >= end ? Array(stored[offset..<end]) : nil
+        }
+        guard let hash = hash ?? nil else {
+            throw EventLogError.corrupted("missing Merkle node at level \(level), index \(index)")
+        }
+        return hash
+    }
 }

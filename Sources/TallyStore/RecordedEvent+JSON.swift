@@ -1,5 +1,6 @@
 import Foundation
 package import TallyCore
+package import TallyVerify
 
 extension JSONWriter {
     /// Writes an event as every read returns it; `data` and `metadata` are the stored bytes.

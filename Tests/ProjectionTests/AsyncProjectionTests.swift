@@ -3,6 +3,7 @@ import Ledger
 import LedgerProjection
 import TallyLMDB
 import TallyStore
+import TallyVerify
 import Testing
 
 /// A ledger log with the balances inline and the statements and trial balance async.

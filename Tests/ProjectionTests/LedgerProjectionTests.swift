@@ -3,6 +3,7 @@ import Ledger
 import LedgerProjection
 import TallyLMDB
 import TallyStore
+import TallyVerify
 import Testing
 
 /// A log with the inline balances projection in a fresh temporary directory.

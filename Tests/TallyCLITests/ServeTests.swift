@@ -8,6 +8,7 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 import TallyStore
+import TallyVerify
 import Testing
 
 /// A `tally serve` process on a loopback port, over its own data directory.

@@ -1,6 +1,7 @@
 import Foundation
 import TallyLMDB
 import TallyStore
+import TallyVerify
 import Testing
 
 /// The built `tally` executable, beside the test bundle in the build products directory.

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Ledger
 import TallyHTTP
 import TallyStore
+import TallyVerify
 import Testing
 
 @Suite("Errors as problem documents")

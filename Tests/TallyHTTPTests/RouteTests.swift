@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import TallyHTTP
 import TallyStore
+import TallyVerify
 import Testing
 
 @Suite("Commands, appends and reads over HTTP")

@@ -1,6 +1,7 @@
 import Foundation
 import TallyLMDB
 import TallyStore
+import TallyVerify
 import Testing
 
 @Suite("Appending")

@@ -1,5 +1,6 @@
 import Foundation
 import TallyStore
+import TallyVerify
 import Testing
 
 @Suite("Concurrent appends")

@@ -1,5 +1,6 @@
 import Foundation
 @testable import TallyStore
+import TallyVerify
 import Testing
 
 /// One test vector from `docs/FORMAT.md`.

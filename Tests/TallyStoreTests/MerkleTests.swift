@@ -1,6 +1,7 @@
 import Foundation
 import TallyLMDB
 @testable import TallyStore
+import TallyVerify
 import Testing
 
 /// RFC 6962's recursive definition of the Merkle tree hash, written independently of the frontier.

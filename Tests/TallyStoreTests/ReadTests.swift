@@ -1,5 +1,6 @@
 import Foundation
 import TallyStore
+import TallyVerify
 import Testing
 
 /// A log of 30 events over streams `account-0…2` and `order-0…1`, with types and tags that vary

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TallyStore
+import TallyVerify
 
 /// `EventLog.restore`: an export put back into an empty log is the same log, and nothing that
 /// does not continue the log gets in.

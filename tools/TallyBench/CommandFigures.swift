@@ -3,6 +3,7 @@ import Ledger
 import LedgerProjection
 import TallyLMDB
 import TallyStore
+import TallyVerify
 
 /// Measures ledger commands run through the log's writer, deciding from the inline balances.
 enum CommandFigures {

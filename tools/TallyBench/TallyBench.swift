@@ -1,5 +1,6 @@
 import Foundation
 import TallyStore
+import TallyVerify
 
 /// Measures Tally's durable appends, reads and subscriptions against raw LMDB on the same disk.
 ///
