@@ -3,6 +3,7 @@ import Foundation
 import TallyClient
 import TallyLMDB
 import TallyStore
+import TallyVerify
 
 extension Tally {
     /// Runs `body`; on failure prints one line naming what went wrong and what to do, and exits
@@ -32,7 +33,8 @@ extension Tally {
             case .storageFull: ExitCode(73)  // EX_CANTCREAT
             }
         case QueryError.behind: ExitCode(75)  // EX_TEMPFAIL
-        case is EventValidationError, is QueryError, is ImportError, is KeysError: ExitCode(65)  // EX_DATAERR
+        case is EventValidationError, is QueryError, is ImportError, is KeysError, is VerificationFailure:
+            ExitCode(65)  // EX_DATAERR
         case let error as ImportLineError:
             switch error {
             case .line(_, let cause): exitStatus(for: cause)
@@ -101,6 +103,20 @@ extension Tally {
                 "the event at position \(position) would get revision \(actual) in its stream, not the exported \(expected): the input is not a whole log"
             case .duplicateID(let position):
                 "the event at position \(position) has an id the log already holds at another position"
+            }
+        case let error as VerificationFailure:
+            switch error {
+            case .missingEvent(let position):
+                "verification failed: the event at position \(position) is missing, though later ones exist (an event was removed)"
+            case .leafMismatch(let position):
+                "verification failed at position \(position): the event no longer hashes to the leaf stored for it (its content was altered, or events were moved)"
+            case .nodeMismatch(let position):
+                "verification failed at position \(position): the stored Merkle nodes completed by this leaf are missing or altered"
+            case .checkpointMismatch(let pinned, let actual):
+                "verification failed: at size \(pinned.size) the log recomputes to root \(actual.root.hex), not the pinned \(pinned.root.hex) (history up to the pinned head was rewritten)"
+            case .shorterThanCheckpoint(let size, let pinned):
+                "verification failed: the log holds \(size) events, fewer than the pinned tree head's \(pinned.size) (it was truncated)"
+            case .unreadable(let line, let reason): "verification failed: line \(line): \(reason)"
             }
         case let error as BackupError:
             switch error {

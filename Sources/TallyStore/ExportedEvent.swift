@@ -1,5 +1,6 @@
 import Foundation
 import TallyLMDB
+import TallyVerify
 
 /// One event as `tally export` writes it (one line of NDJSON, ``RecordedEvent/json``): what an
 /// import needs to put it back exactly where it was — same position, revision, id, bytes and
@@ -55,6 +56,12 @@ package struct ExportedEvent: Sendable, Equatable {
             stream: try StreamID(try decoded("stream", as: String.self)), id: id,
             type: try decoded("type", as: String.self), tags: try decoded("tags", as: [String].self),
             data: Array(try member("data")), metadata: Array(try member("metadata")))
+    }
+
+    /// The event's Merkle leaf hash: the leaf the exported log holds for it, if the line is true.
+    package var leafHash: [UInt8] {
+        MerkleHash.leaf(
+            EventRecord.leafContent(position: position, event: event, revision: revision, recordedAt: recordedAt))
     }
 
     /// Whether `stored` is this event, at the same place and time.

@@ -266,3 +266,52 @@ struct ExportImportTests {
         #expect(usage.status == 64)
     }
 }
+
+@Suite("tally verify")
+struct VerifyCommandTests {
+    @Test func aDataDirectoryAndItsExportVerifyAgainstThePinnedHeadAndTamperingIsNamed() async throws {
+        let directory = try await ledgerDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let status = try tally(["status", "--data-dir", directory, "--output", "json"])
+        let root = try #require(
+            (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["merkleRoot"]
+                as? String)
+
+        let direct = try tally(["verify", "--data-dir", directory, "--size", "3", "--root", root])
+        #expect(direct.status == 0, "\(direct.stderr)")
+        #expect(
+            direct.stdout
+                == "verified 3 events: every leaf and node recomputed; tree head size 3 root \(root); reproduces the pinned root at size 3\n"
+        )
+        let unpinned = try tally(["verify", "--data-dir", directory, "--output", "json"])
+        #expect(unpinned.stdout == #"{"verified":true,"events":3,"root":"\#(root)"}"# + "\n")
+
+        let file = directory + ".ndjson"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let export = try tally(["export", "--data-dir", directory]).stdout
+        try Data(export.utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try tally(["verify", "--export", file, "--size", "3", "--root", root]).status == 0)
+
+        // One amount changed in the export: the rebuilt tree no longer reaches the pinned root.
+        try Data(export.replacingOccurrences(of: #""amount":1250"#, with: #""amount":9250"#).utf8)
+            .write(to: URL(fileURLWithPath: file))
+        let altered = try tally(["verify", "--export", file, "--size", "3", "--root", root])
+        #expect(altered.status == 65)
+        #expect(altered.stderr.hasPrefix("tally: verification failed: at size 3 the log recomputes to root "))
+        // The last line dropped: truncation.
+        let lines = export.split(separator: "\n")
+        try Data((lines.dropLast().joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        let truncated = try tally(["verify", "--export", file, "--size", "3", "--root", root])
+        #expect(truncated.status == 65)
+        #expect(
+            truncated.stderr
+                == "tally: verification failed: the log holds 2 events, fewer than the pinned tree head's 3 (it was truncated)\n"
+        )
+        // The middle line dropped: a gap.
+        try Data(([lines[0], lines[2]].joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        let gap = try tally(["verify", "--export", file])
+        #expect(gap.status == 65)
+        #expect(gap.stderr.contains("the event at position 2 is missing"))
+        #expect(try tally(["verify", "--data-dir", directory, "--size", "3"]).status == 64)
+    }
+}
