@@ -74,7 +74,7 @@ private func copyKeys(from source: String, to target: String) throws {
 }
 
 /// One line for people, or one JSON object, naming what was copied where.
-private func summary(_ verb: String, head: TreeHead, directory: String, as format: Tally.SummaryFormat) -> String {
+func summary(_ verb: String, head: TreeHead, directory: String, as format: Tally.SummaryFormat) -> String {
     switch format {
     case .text: "\(verb) \(head.size) events (merkle root \(head.root.hex)) in \(directory)"
     case .json:

@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import Ledger
 import TallyClient
+import TallyCore
+import TallyHTTP
+import TallyStore
 
 /// Options of the commands that talk to a running server.
 struct OnlineOptions: ParsableArguments {
@@ -189,41 +192,130 @@ extension Tally {
         }
     }
 
-    /// API keys, over the server's admin endpoints.
+    /// API keys: over the server's admin endpoints, or in the data directory while no server runs.
     struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create, list and revoke API keys (needs an admin key).",
+            abstract:
+                "Create, list and revoke API keys (needs an admin key, or --data-dir while the server is stopped).",
+            discussion: """
+                With --url (the default) the running server does it. With --data-dir the keys file
+                of a stopped server is changed directly — the way back in after losing every admin
+                key; it is refused while tally serve runs on that directory.
+                """,
             subcommands: [Create.self, List.self, Revoke.self])
 
         struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Create a key; its token is printed once.",
-                discussion: "Example:\n  tally keys create --name billing --role submitter")
-            @OptionGroup var server: OnlineOptions
-            @Option(help: "A label for people.") var name: String
+                discussion: """
+                    Examples:
+                      tally keys create --name billing --role submitter
+                      tally keys create --name rescue --role admin --data-dir /var/lib/tally
+                    """)
+            @OptionGroup var target: KeyStoreOptions
+            @Option(help: "A label for people (1–200 bytes).") var name: String
             @Option(help: "admin, writer, submitter, reader or auditor.") var role: String
+
+            func validate() throws {
+                guard Role(rawValue: role) != nil else {
+                    throw ValidationError(
+                        "--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+                }
+                guard (1...200).contains(name.utf8.count) else { throw ValidationError("--name must be 1–200 bytes.") }
+            }
+
             func run() async throws {
-                try await Tally.reportingFailure {
-                    try await server.print { try await $0.createKey(name: name, role: role) }
+                try await target.run { store in
+                    let (key, token) = try store.create(name: name, role: Role(rawValue: role) ?? .reader)
+                    var json = JSONWriter()
+                    json.object { json in
+                        json.write(key)
+                        json.member("token", string: token)
+                    }
+                    return json.bytes
+                } online: {
+                    try await $0.createKey(name: name, role: role)
                 }
             }
         }
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List keys (never their secrets).")
-            @OptionGroup var server: OnlineOptions
+            @OptionGroup var target: KeyStoreOptions
             func run() async throws {
-                try await Tally.reportingFailure { try await server.print { try await $0.listKeys() } }
+                try await target.run { store in
+                    var json = JSONWriter()
+                    json.object { json in
+                        json.key("keys")
+                        json.array { json in for key in store.list() { json.object { json in json.write(key) } } }
+                    }
+                    return json.bytes
+                } online: {
+                    try await $0.listKeys()
+                }
             }
         }
 
         struct Revoke: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Revoke a key by id.")
-            @OptionGroup var server: OnlineOptions
+            @OptionGroup var target: KeyStoreOptions
             @Argument(help: "The key's id (the part after tally_).") var id: String
             func run() async throws {
-                try await Tally.reportingFailure { try await server.print { try await $0.revokeKey(id: id) } }
+                try await target.run { store in
+                    guard let key = try store.revoke(id: id) else { throw KeysError.noSuchKey(id) }
+                    var json = JSONWriter()
+                    json.object { json in json.write(key) }
+                    return json.bytes
+                } online: {
+                    try await $0.revokeKey(id: id)
+                }
             }
+        }
+    }
+}
+
+/// Where `tally keys` works: the running server, or the keys file of a stopped one.
+struct KeyStoreOptions: ParsableArguments {
+    @OptionGroup var server: OnlineOptions
+    @Option(
+        name: .customLong("data-dir"),
+        help: "Change the keys file in this data directory instead; only while no tally serve runs on it.")
+    var dataDirectory: String?
+
+    func validate() throws {
+        if dataDirectory != nil, server.url != nil || server.token != nil {
+            throw ValidationError("Give --data-dir or --url/--token, not both.")
+        }
+    }
+
+    /// Runs `offline` on the data directory's keys file under its writer lock, or `online`
+    /// against the server, and prints the JSON either returns.
+    func run(
+        offline: (APIKeyStore) throws -> [UInt8], online: @escaping (TallyClient) async throws -> TallyClient.Answer
+    ) async throws {
+        try await Tally.reportingFailure {
+            guard let dataDirectory else { return try await server.print(online) }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            else { throw KeysError.noDataDirectory(dataDirectory) }
+            let lock = try WriterLock(directory: dataDirectory)
+            defer { lock.release() }
+            let store = try APIKeyStore(path: (dataDirectory as NSString).appendingPathComponent("api-keys.json"))
+            FileHandle.standardOutput.write(Data(try offline(store) + [UInt8(ascii: "\n")]))
+        }
+    }
+}
+
+/// Why an offline `tally keys` could not do its job.
+enum KeysError: Error, CustomStringConvertible {
+    case noDataDirectory(String)
+    case noSuchKey(String)
+
+    var description: String {
+        switch self {
+        case .noDataDirectory(let path): "\(path) is not a data directory"
+        case .noSuchKey(let id): "no key has id \(id)"
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyClient
 import TallyCore
 import TallyStore
 
@@ -35,41 +36,149 @@ struct OfflineOptions: ParsableArguments {
     var path: String { dataDirectory ?? ProcessInfo.processInfo.environment["TALLY_DATA_DIR"] ?? "./tally-data" }
 
     /// Opens the log read-only, with the ledger's inline projection named.
-    func openLog() throws -> ReadOnlyLog {
-        try ReadOnlyLog(path: path, inlineProjectors: Tally.inlineProjectors, asyncProjectors: Tally.asyncProjectors)
+    func openLog() throws -> ReadOnlyLog { try Tally.openReadOnlyLog(in: path) }
+}
+
+/// Where a reading command reads: a data directory, read-only, or a running server.
+///
+/// `--url` reads through the server, `--data-dir` the directory; with neither, `TALLY_URL`
+/// (when set) selects the server, and otherwise `TALLY_DATA_DIR` or `./tally-data` is read.
+struct SourceOptions: ParsableArguments {
+    @Option(
+        name: .customLong("data-dir"),
+        help:
+            "Read this data directory, read-only (safe while tally serve runs) [TALLY_DATA_DIR] (default: ./tally-data)."
+    )
+    var dataDirectory: String?
+    @Option(help: "Read through the server at this URL instead [TALLY_URL].") var url: String?
+    @Option(help: "An API key for --url [TALLY_TOKEN].") var token: String?
+
+    func validate() throws {
+        if dataDirectory != nil, url != nil { throw ValidationError("Give --data-dir or --url, not both.") }
+    }
+
+    /// Where to read.
+    enum Source {
+        case directory(String)
+        case server(url: String, token: String?)
+    }
+
+    var source: Source {
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }
+        if let url { return .server(url: url, token: token ?? environment["TALLY_TOKEN"]) }
+        if let dataDirectory { return .directory(dataDirectory) }
+        if let url = environment["TALLY_URL"] { return .server(url: url, token: token ?? environment["TALLY_TOKEN"]) }
+        return .directory(environment["TALLY_DATA_DIR"] ?? "./tally-data")
+    }
+
+    /// Runs `offline` on the log read-only, or `online` with a client of the server, and returns what it returns.
+    func read<R>(offline: (ReadOnlyLog) throws -> R, online: (TallyClient) async throws -> R) async throws -> R {
+        switch source {
+        case .directory(let path):
+            let log = try Tally.openReadOnlyLog(in: path)
+            defer { log.close() }
+            return try offline(log)
+        case .server(let url, let token):
+            let client = try TallyClient(url: url, token: token)
+            do {
+                let result = try await online(client)
+                try await client.shutdown()
+                return result
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+        }
     }
 }
 
-/// Prints items as a table, one JSON array, or NDJSON.
+/// A page the server answered: the exact JSON of each element of its `items` array, and the
+/// value of `cursor` in its `next` link (`nil` on the last page).
+struct ServerPage {
+    let items: [[UInt8]]
+    let next: String?
+    let fields: JSONFields
+
+    init(_ answer: TallyClient.Answer, items member: String, cursor: String) throws {
+        fields = JSONFields(answer.body)
+        guard let array = fields.raw(member).map(Array.init) else {
+            throw TallyClientError.unexpectedAnswer("it has no \(member)")
+        }
+        items = try JSONValidator.topLevelSpans(of: array, as: .data).map { Array(array[$0.range]) }
+        let link = fields.text("next")
+        next = URLComponents(string: link)?.queryItems?.first { $0.name == cursor }?.value
+    }
+}
+
+/// One column of a table: its header and how to read its cell from an item's JSON members.
+struct Column: Sendable {
+    let header: String
+    let cell: @Sendable (JSONFields) -> String
+
+    /// The member `name`: strings without quotes, anything else as its JSON text, cut to `width`.
+    static func field(_ header: String, _ name: String, width: Int = 40) -> Column {
+        Column(header: header) { truncated($0.text(name), to: width) }
+    }
+}
+
+/// The top-level members of one JSON object, each as its exact bytes.
+struct JSONFields {
+    private let members: [String: ArraySlice<UInt8>]
+
+    /// The members of `object`; none if it is not a valid JSON object.
+    init(_ object: [UInt8]) {
+        var members: [String: ArraySlice<UInt8>] = [:]
+        if object.first == UInt8(ascii: "{"), let spans = try? JSONValidator.topLevelSpans(of: object, as: .data) {
+            for span in spans { if let name = span.name { members[name] = object[span.range] } }
+        }
+        self.members = members
+    }
+
+    /// The member's JSON text, exactly as written; `nil` if absent.
+    func raw(_ name: String) -> ArraySlice<UInt8>? { members[name] }
+
+    /// A string member's value, or any other member's JSON text; empty if absent.
+    func text(_ name: String) -> String {
+        guard let raw = members[name] else { return "" }
+        if raw.first == UInt8(ascii: "\""), let string = try? JSONDecoder().decode(String.self, from: Data(raw)) {
+            return string
+        }
+        return String(decoding: raw, as: UTF8.self)
+    }
+}
+
+/// Prints items — each one JSON object — as a table, one JSON array, or NDJSON.
 struct Printer {
     let format: OutputFormat
 
-    /// Prints `items`: `columns` give the table's headers and cells; `json` writes one item.
-    func print<Item>(
-        _ items: [Item], columns: [(header: String, cell: (Item) -> String)], json: (Item, inout JSONWriter) -> Void
-    ) {
+    /// Prints `items`; `columns` give the table's headers and cells.
+    func print(_ items: [[UInt8]], columns: [Column]) {
+        var out: [UInt8] = []
         switch format {
         case .table:
-            let rows = items.map { item in columns.map { $0.cell(item) } }
+            let rows = items.map { item in
+                let fields = JSONFields(item)
+                return columns.map { $0.cell(fields) }
+            }
             var widths = columns.map { $0.header.count }
             for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
             func line(_ cells: [String]) -> String {
                 zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                    .trimmingCharacters(in: .whitespaces)
+                    .trimmingCharacters(in: .whitespaces) + "\n"
             }
-            Swift.print(line(columns.map(\.header)))
-            for row in rows { Swift.print(line(row)) }
+            out += line(columns.map(\.header)).utf8
+            for row in rows { out += line(row).utf8 }
         case .json:
-            var writer = JSONWriter()
-            writer.array { writer in for item in items { json(item, &writer) } }
-            Swift.print(String(decoding: writer.bytes, as: UTF8.self))
-        case .ndjson:
-            for item in items {
-                var writer = JSONWriter()
-                json(item, &writer)
-                Swift.print(String(decoding: writer.bytes, as: UTF8.self))
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out += item
             }
+            out += Array("]\n".utf8)
+        case .ndjson:
+            for item in items { out += item + [UInt8(ascii: "\n")] }
         }
+        FileHandle.standardOutput.write(Data(out))
     }
 }
 

@@ -44,43 +44,51 @@ extension Tally {
                   tally projections status --output json
                 """)
 
-        @OptionGroup var store: OfflineOptions
+        @OptionGroup var source: SourceOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             try await Tally.reportingFailure {
-                let log = try store.openLog()
-                defer { log.close() }
+                let statuses = try await source.read { log in
+                    try log.projectionStatuses().map(\.json)
+                } online: { client in
+                    try ServerPage(try await client.get("/v1/projections"), items: "projections", cursor: "after").items
+                }
                 Printer(format: output.format).print(
-                    try log.projectionStatuses(),
+                    statuses,
                     columns: [
-                        ("NAME", { $0.name }), ("VERSION", { String($0.version) }), ("MODE", { $0.mode }),
-                        ("POSITION", { String($0.checkpoint) }), ("LAG", { String($0.lag) }),
-                        ("DEAD LETTERS", { String($0.deadLetters) }), ("STATE", { $0.state.text }),
-                    ],
-                    json: { status, json in
-                        json.object { json in
-                            json.member("name", string: status.name)
-                            json.member("version", integer: status.version)
-                            json.member("mode", string: status.mode)
-                            json.member("position", integer: status.checkpoint)
-                            json.member("lag", integer: status.lag)
-                            json.member("deadLetters", integer: status.deadLetters)
-                            json.member("state", string: status.state.text)
-                        }
-                    })
+                        .field("NAME", "name", width: 60), .field("VERSION", "version"), .field("MODE", "mode"),
+                        .field("POSITION", "position"), .field("LAG", "lag"), .field("DEAD LETTERS", "deadLetters"),
+                        Column(header: "STATE") { fields in
+                            fields.text("state")
+                                + (fields.raw("rebuildingVersion").map { " v" + String(decoding: $0, as: UTF8.self) }
+                                    ?? "")
+                        },
+                    ])
             }
         }
     }
 }
 
-extension ProjectionStatus.State {
-    /// The state in one word (and the version a rebuild builds).
-    var text: String {
-        switch self {
-        case .healthy: "healthy"
-        case .degraded: "degraded"
-        case .rebuilding(let version): "rebuilding v\(version)"
+extension ProjectionStatus {
+    /// The status as `GET /v1/projections` lists it.
+    var json: [UInt8] {
+        var json = JSONWriter()
+        json.object { json in
+            json.member("name", string: name)
+            json.member("version", integer: version)
+            json.member("mode", string: mode)
+            json.member("position", integer: checkpoint)
+            json.member("lag", integer: lag)
+            json.member("deadLetters", integer: deadLetters)
+            switch state {
+            case .healthy: json.member("state", string: "healthy")
+            case .degraded: json.member("state", string: "degraded")
+            case .rebuilding(let version):
+                json.member("state", string: "rebuilding")
+                json.member("rebuildingVersion", integer: version)
+            }
         }
+        return json.bytes
     }
 }

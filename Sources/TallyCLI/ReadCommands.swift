@@ -1,19 +1,17 @@
 import ArgumentParser
 import Foundation
+import TallyClient
 import TallyCore
 import TallyStore
 
-/// The columns and JSON of an event, shared by every command that lists events.
-private var eventColumns: [(header: String, cell: (RecordedEvent) -> String)] {
-    [
-        ("POSITION", { String($0.position) }), ("STREAM", { truncated($0.stream.rawValue, to: 32) }),
-        ("REVISION", { String($0.revision) }), ("TYPE", { truncated($0.type, to: 24) }),
-        ("RECORDED", { $0.recordedAt.iso8601 }),
-        ("DATA", { truncated(String(decoding: $0.data, as: UTF8.self), to: 60) }),
-    ]
-}
+/// The table columns of an event, shared by every command that lists events.
+private let eventColumns: [Column] = [
+    .field("POSITION", "position"), .field("STREAM", "stream", width: 32), .field("REVISION", "revision"),
+    .field("TYPE", "type", width: 24), .field("RECORDED", "recordedAt"), .field("DATA", "data", width: 60),
+]
 
-private func eventJSON(_ event: RecordedEvent, _ json: inout JSONWriter) { json.write(event) }
+/// A page of items to print, and the cursor of the next page (`nil` on the last).
+private typealias Page = (items: [[UInt8]], next: String?)
 
 extension Tally {
     /// Lists streams by name prefix.
@@ -26,7 +24,7 @@ extension Tally {
                   tally streams --after account-a-9 --limit 50 --output json
                 """)
 
-        @OptionGroup var store: OfflineOptions
+        @OptionGroup var source: SourceOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Only streams whose names start with this.") var prefix = ""
         @Option(help: "Start after this stream name (the cursor a previous page named).") var after: String?
@@ -36,23 +34,22 @@ extension Tally {
 
         func run() async throws {
             try await Tally.reportingFailure {
-                let log = try store.openLog()
-                defer { log.close() }
-                let page = try log.streams(prefix: prefix, after: try after.map { try StreamID($0) }, limit: limit)
+                let page: Page = try await source.read { log in
+                    let page = try log.streams(prefix: prefix, after: try after.map { try StreamID($0) }, limit: limit)
+                    return (page.streams.map(\.json), page.next?.rawValue)
+                } online: { client in
+                    let answer = try await client.get(
+                        "/v1/streams", query: [("prefix", prefix), ("after", after), ("limit", String(limit))])
+                    let page = try ServerPage(answer, items: "streams", cursor: "after")
+                    return (page.items, page.next)
+                }
                 Printer(format: output.format).print(
-                    page.streams,
+                    page.items,
                     columns: [
-                        ("STREAM", { $0.stream.rawValue }), ("REVISION", { String($0.revision) }),
-                        ("POSITION", { String($0.position) }),
-                    ],
-                    json: { head, json in
-                        json.object { json in
-                            json.member("stream", string: head.stream.rawValue)
-                            json.member("revision", integer: head.revision)
-                            json.member("position", integer: head.position)
-                        }
-                    })
-                if let next = page.next { noteNextPage("--after", next.rawValue) }
+                        .field("STREAM", "stream", width: 200), .field("REVISION", "revision"),
+                        .field("POSITION", "position"),
+                    ])
+                if let next = page.next { noteNextPage("--after", next) }
             }
         }
     }
@@ -68,7 +65,7 @@ extension Tally {
                   tally read orders-7 --from 100 --output ndjson
                 """)
 
-        @OptionGroup var store: OfflineOptions
+        @OptionGroup var source: SourceOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "The stream's name.") var stream: String
         @Option(help: "The first revision to read (default: the first, or the last with --backward).") var from: UInt64?
@@ -79,12 +76,22 @@ extension Tally {
 
         func run() async throws {
             try await Tally.reportingFailure {
-                let log = try store.openLog()
-                defer { log.close() }
-                let page = try log.readStream(
-                    try StreamID(stream), from: from, direction: backward ? .backward : .forward, limit: limit)
-                Printer(format: output.format).print(page.events, columns: eventColumns, json: eventJSON)
-                if let next = page.next { noteNextPage("--from", String(next)) }
+                let page: Page = try await source.read { log in
+                    let page = try log.readStream(
+                        try StreamID(stream), from: from, direction: backward ? .backward : .forward, limit: limit)
+                    return (page.events.map(\.json), page.next.map(String.init))
+                } online: { client in
+                    let answer = try await client.get(
+                        "/v1/streams/\(TallyClient.pathSegment(stream))/events",
+                        query: [
+                            ("from", from.map(String.init)), ("direction", backward ? "backward" : nil),
+                            ("limit", String(limit)),
+                        ])
+                    let page = try ServerPage(answer, items: "events", cursor: "from")
+                    return (page.items, page.next)
+                }
+                Printer(format: output.format).print(page.items, columns: eventColumns)
+                if let next = page.next { noteNextPage("--from", next) }
             }
         }
     }
@@ -98,9 +105,10 @@ extension Tally {
                   tally events --limit 20
                   tally events --after 1000 --type deposited --type withdrawn
                   tally events --tag account:a-1 --output ndjson
+                  TALLY_TOKEN=… tally events --url http://tally.internal:8080 --limit 20
                 """)
 
-        @OptionGroup var store: OfflineOptions
+        @OptionGroup var source: SourceOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Start after this position.") var after: UInt64 = 0
         @Option(help: "Only events of this type (repeatable: any of them).") var type: [String] = []
@@ -113,13 +121,24 @@ extension Tally {
 
         func run() async throws {
             try await Tally.reportingFailure {
-                let log = try store.openLog()
-                defer { log.close() }
-                let filter = EventFilter(
-                    types: Set(type), tags: Set(tag), category: category, streamPrefix: prefix)
-                let page = try log.read(from: after + 1, direction: .forward, limit: limit, filter: filter)
-                Printer(format: output.format).print(page.events, columns: eventColumns, json: eventJSON)
-                if let next = page.next { noteNextPage("--after", String(next - 1)) }
+                let page: Page = try await source.read { log in
+                    let filter = EventFilter(
+                        types: Set(type), tags: Set(tag), category: category, streamPrefix: prefix)
+                    let page = try log.read(from: after + 1, direction: .forward, limit: limit, filter: filter)
+                    return (page.events.map(\.json), page.next.map { String($0 - 1) })
+                } online: { client in
+                    let query: [(String, String?)] =
+                        [
+                            ("after", String(after)), ("limit", String(limit)), ("category", category),
+                            ("prefix", prefix),
+                        ]
+                        + type.map { ("type", $0) } + tag.map { ("tag", $0) }
+                    let page = try ServerPage(
+                        try await client.get("/v1/events", query: query), items: "events", cursor: "after")
+                    return (page.items, page.next)
+                }
+                Printer(format: output.format).print(page.items, columns: eventColumns)
+                if let next = page.next { noteNextPage("--after", next) }
             }
         }
     }
@@ -129,5 +148,18 @@ extension Tally {
 private func validatePageSize(_ limit: Int) throws {
     guard (1...10_000).contains(limit) else {
         throw ValidationError("--limit must be between 1 and 10000, not \(limit).")
+    }
+}
+
+extension StreamHead {
+    /// The stream's head as every listing returns it: `{"stream", "revision", "position"}`.
+    var json: [UInt8] {
+        var json = JSONWriter()
+        json.object { json in
+            json.member("stream", string: stream.rawValue)
+            json.member("revision", integer: revision)
+            json.member("position", integer: position)
+        }
+        return json.bytes
     }
 }

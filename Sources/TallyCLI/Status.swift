@@ -9,12 +9,15 @@ extension Tally {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Report the log's state: events, streams, Merkle root, map usage (creating an empty log if there is none).",
+                "Report the log's state: events, streams, Merkle root, file size, map usage (creating an empty log if there is none).",
             discussion: """
+                Also available as tally stats.
+
                 Examples:
                   tally status
                   tally status --data-dir /var/lib/tally --output json
-                """)
+                """,
+            aliases: ["stats"])
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
             case text, json
@@ -44,8 +47,11 @@ extension Tally {
         static func render(_ status: LogStatus, dataDirectory: String, as format: Format) throws -> String {
             let report = Report(
                 dataDirectory: dataDirectory, events: status.treeHead.size, streams: status.streamCount,
-                merkleRoot: status.treeHead.root.hex, mapUsedBytes: status.usedBytes, mapSizeBytes: status.mapSize
-            )
+                merkleRoot: status.treeHead.root.hex,
+                fileBytes: (try? FileManager.default.attributesOfItem(atPath: "\(dataDirectory)/data.mdb")[.size]
+                    as? Int)
+                    ?? 0,
+                mapUsedBytes: status.usedBytes, mapSizeBytes: status.mapSize)
             switch format {
             case .text:
                 return """
@@ -53,6 +59,7 @@ extension Tally {
                     events          \(report.events)
                     streams         \(report.streams)
                     merkle root     \(report.merkleRoot)
+                    file size       \(report.fileBytes) bytes
                     map used        \(report.mapUsedBytes) of \(report.mapSizeBytes) bytes
                     """
             case .json:
@@ -67,6 +74,8 @@ extension Tally {
             var events: UInt64
             var streams: Int
             var merkleRoot: String
+            /// The size of `data.mdb` on disk.
+            var fileBytes: Int
             var mapUsedBytes: Int
             var mapSizeBytes: Int
         }

@@ -27,16 +27,23 @@ extension Tally {
             case .unsupportedFormat, .corrupted, .streamNotFound, .treeTooSmall, .positionNotInTree,
                 .treeSizesOutOfOrder, .unknownProjection, .noSuchDeadLetter, .inlineProjectionNotRebuildable:
                 ExitCode(65)  // EX_DATAERR
-            case .wrongExpectedRevision, .appendConditionFailed, .idempotencyConflict, .overloaded, .closed:
+            case .wrongExpectedRevision, .appendConditionFailed, .idempotencyConflict, .overloaded, .closed, .inUse:
                 ExitCode(75)  // EX_TEMPFAIL: re-read, then retry
             case .storageFull: ExitCode(73)  // EX_CANTCREAT
             }
-        case is EventValidationError, is QueryError: ExitCode(65)  // EX_DATAERR
+        case QueryError.behind: ExitCode(75)  // EX_TEMPFAIL
+        case is EventValidationError, is QueryError, is ImportError, is KeysError: ExitCode(65)  // EX_DATAERR
+        case let error as ImportLineError:
+            switch error {
+            case .line(_, let cause): exitStatus(for: cause)
+            case .rootMismatch: ExitCode(65)  // EX_DATAERR
+            }
         case is BackupError: ExitCode(73)  // EX_CANTCREAT
         case let error as TallyClientError:
             switch error {
             case .invalidURL: ExitCode(64)  // EX_USAGE
             case .unreachable: ExitCode(69)  // EX_UNAVAILABLE
+            case .unexpectedAnswer: ExitCode(76)  // EX_PROTOCOL
             case .refused(let problem):
                 switch problem.status {
                 case 401, 403: ExitCode(77)  // EX_NOPERM
@@ -69,6 +76,8 @@ extension Tally {
             case .storageFull: "storage is full; free disk space or raise the map size"
             case .streamNotFound(let stream): "stream \(stream.rawValue) has no events"
             case .unknownProjection(let name): "no projection is named \(name)"
+            case .inUse(let path):
+                "\(path) is open for writing by another process (a running tally serve?); stop it, or go through it with --url"
             default: "\(error)"
             }
         case let error as TallyClientError:
@@ -78,6 +87,20 @@ extension Tally {
             case .refused(let problem) where problem.status == 401:
                 "\(problem.title): \(problem.detail ?? "") Set --token or TALLY_TOKEN."
             case .refused(let problem): "\(problem.title)\(problem.detail.map { ": \($0)" } ?? "") [\(problem.slug)]"
+            case .unexpectedAnswer(let what):
+                "the server's answer is not what this tally expects (\(what)); are client and server the same version?"
+            }
+        case let error as ImportError:
+            switch error {
+            case .malformed(let reason): "not an exported event: \(reason)"
+            case .gap(let expected, let found):
+                "the events do not continue the log: it needs position \(expected) next, the input has \(found); import into an empty data directory, or export with --after <its head>"
+            case .differs(let position):
+                "the log already holds a different event at position \(position); import into an empty data directory"
+            case .revisionMismatch(let position, let expected, let actual):
+                "the event at position \(position) would get revision \(actual) in its stream, not the exported \(expected): the input is not a whole log"
+            case .duplicateID(let position):
+                "the event at position \(position) has an id the log already holds at another position"
             }
         case let error as BackupError:
             switch error {

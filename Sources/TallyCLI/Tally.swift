@@ -14,7 +14,7 @@ struct Tally: AsyncParsableCommand {
         abstract: "A verifiable event store: an append-only log in LMDB with a Merkle tree over every event.",
         subcommands: [
             Serve.self, Status.self, Streams.self, Read.self, Events.self, Query.self, Projections.self, Tail.self,
-            Export.self,
+            Export.self, Import.self,
             Backup.self, Restore.self, Submit.self, LedgerCommands.self, Keys.self,
         ],
         defaultSubcommand: Status.self)
@@ -32,15 +32,15 @@ extension StoreOptions {
 }
 
 extension Tally {
-    /// Opens the log in `dataDirectory`, creating the directory (and its parents) if missing.
-    ///
-    /// The ledger's read models come with it: `account-balances` inline (commands decide
-    /// against it), `account-statements` and `trial-balance` in the background.
     /// The ledger's read models kept inline: commands decide against `account-balances`.
     static let inlineProjectors: [any Projector] = [AccountBalances()]
     /// The ledger's read models kept in the background.
     static let asyncProjectors: [any Projector] = [AccountStatements(), TrialBalance()]
 
+    /// Opens the log in `dataDirectory` for writing, creating the directory (and its parents) if
+    /// missing, with the ledger's read models.
+    ///
+    /// - Throws: ``EventLogError/inUse(path:)`` while another process (`tally serve`) writes there.
     static func openLog(
         in dataDirectory: String, metrics: any MetricsFactory = MetricsSystem.factory,
         logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -53,5 +53,12 @@ extension Tally {
         return try EventLog(
             path: dataDirectory, options: options, inlineProjectors: inlineProjectors,
             asyncProjectors: asyncProjectors, logger: logger)
+    }
+}
+
+extension Tally {
+    /// Opens the log in `dataDirectory` read-only, with the ledger's projections named.
+    static func openReadOnlyLog(in dataDirectory: String) throws -> ReadOnlyLog {
+        try ReadOnlyLog(path: dataDirectory, inlineProjectors: inlineProjectors, asyncProjectors: asyncProjectors)
     }
 }

@@ -75,6 +75,75 @@ package struct TallyClient: Sendable {
         try await send(.DELETE, "/v1/keys/\(Self.escaped(id))")
     }
 
+    /// `GET path?query`: a read; query items whose value is `nil` are left out, the others percent-encoded.
+    package func get(_ path: String, query: [(String, String?)] = []) async throws -> Answer {
+        let items = query.compactMap { name, value in value.map { "\(name)=\(Self.escapedQueryValue($0))" } }
+        return try await send(.GET, items.isEmpty ? path : path + "?" + items.joined(separator: "&"))
+    }
+
+    /// `GET /v1/events/live` as NDJSON: hands `line` each event (one JSON object) after `after` that
+    /// matches `query`, first the stored ones and then each new one as it commits, until the task
+    /// is cancelled or the server ends the feed.
+    ///
+    /// The server sends a heartbeat every 15 s while nothing happens; a feed silent for
+    /// `idleTimeout` is treated as a lost server (``TallyClientError/unreachable(url:reason:)``).
+    package func follow(
+        after: UInt64, query: [(String, String?)] = [], idleTimeout: Duration = .seconds(60),
+        line: (ArraySlice<UInt8>) async throws -> Void
+    ) async throws {
+        var configuration = HTTPClient.Configuration(
+            timeout: .init(connect: .seconds(5), read: .seconds(idleTimeout.components.seconds)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let feed = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            try await follow(on: feed, after: after, query: query, line: line)
+        } catch {
+            try? await feed.shutdown()
+            throw error
+        }
+        try await feed.shutdown()
+    }
+
+    private func follow(
+        on feed: HTTPClient, after: UInt64, query: [(String, String?)], line: (ArraySlice<UInt8>) async throws -> Void
+    ) async throws {
+        let items = ([("after", String(after))] + query).compactMap { name, value in
+            value.map { "\(name)=\(Self.escapedQueryValue($0))" }
+        }
+        var request = HTTPClientRequest(url: base + "/v1/events/live?" + items.joined(separator: "&"))
+        request.headers.add(name: "Accept", value: "application/x-ndjson")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response: HTTPClientResponse
+        do {
+            response = try await feed.execute(request, timeout: .hours(24 * 365))
+        } catch {
+            throw TallyClientError.unreachable(url: base, reason: "\(error)")
+        }
+        guard response.status == .ok else {
+            let body = (try? await response.body.collect(upTo: 1 << 20)).map { Array($0.readableBytesView) } ?? []
+            throw TallyClientError.refused(
+                TallyClientError.Problem(Answer(status: Int(response.status.code), body: body)))
+        }
+        var pending: [UInt8] = []
+        do {
+            for try await chunk in response.body {
+                pending += chunk.readableBytesView
+                var start = pending.startIndex
+                while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    // An empty line is a heartbeat.
+                    if newline > start { try await line(pending[start..<newline]) }
+                    start = newline + 1
+                }
+                pending.removeFirst(start)
+            }
+        } catch let error as HTTPClientError {
+            throw TallyClientError.unreachable(url: base, reason: "\(error)")
+        }
+    }
+
+    /// A path segment: `segment` percent-encoded so that it stays one segment.
+    package static func pathSegment(_ segment: String) -> String { escaped(segment) }
+
     /// Sends one request; a 2xx answer is returned, anything else thrown as ``TallyClientError``.
     package func send(
         _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = []
@@ -102,6 +171,11 @@ package struct TallyClient: Sendable {
         return answer
     }
 
+    private static func escapedQueryValue(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? value
+    }
+
     private static func escaped(_ segment: String) -> String {
         segment.addingPercentEncoding(
             withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
@@ -117,6 +191,8 @@ package enum TallyClientError: Error, Equatable, Sendable {
     case unreachable(url: String, reason: String)
     /// The server answered with a problem document.
     case refused(Problem)
+    /// The server answered 2xx with something this client does not understand.
+    case unexpectedAnswer(String)
 
     /// An RFC 9457 problem as the server sent it.
     package struct Problem: Equatable, Sendable {

@@ -1,6 +1,7 @@
 import Crypto
 package import Foundation
 import Synchronization
+package import TallyCore
 import TallyStore
 
 /// What an API key's holder may do; every endpoint asks for one permission.
@@ -169,4 +170,15 @@ package struct FileError: Error, Equatable, CustomStringConvertible {
     package let errno: Int32
 
     package var description: String { "\(path): \(String(cString: strerror(errno)))" }
+}
+
+extension JSONWriter {
+    /// Writes a key's public members (never its secret or hash), as `/v1/keys` and `tally keys` show them.
+    package mutating func write(_ key: APIKey) {
+        member("id", string: key.id)
+        member("name", string: key.name)
+        member("role", string: key.role.rawValue)
+        member("createdAt", string: key.createdAt.ISO8601Format())
+        member("revokedAt", optionalString: key.revokedAt?.ISO8601Format())
+    }
 }

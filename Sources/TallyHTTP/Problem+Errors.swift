@@ -190,7 +190,7 @@ extension Problem {
         case .closed:
             self.init("shutting-down", "The server is shutting down", .serviceUnavailable)
             headers[.retryAfter] = "5"
-        case .unsupportedFormat, .corrupted:
+        case .unsupportedFormat, .corrupted, .inUse:
             self.init("internal", "Internal error", .internalServerError)
         }
     }

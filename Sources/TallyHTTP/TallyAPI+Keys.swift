@@ -55,14 +55,3 @@ private struct NewKey: Decodable {
     let name: String
     let role: Role
 }
-
-extension JSONWriter {
-    /// Writes a key's public members (never its secret or hash).
-    fileprivate mutating func write(_ key: APIKey) {
-        member("id", string: key.id)
-        member("name", string: key.name)
-        member("role", string: key.role.rawValue)
-        member("createdAt", string: key.createdAt.ISO8601Format())
-        member("revokedAt", optionalString: key.revokedAt?.ISO8601Format())
-    }
-}

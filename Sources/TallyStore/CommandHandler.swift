@@ -25,6 +25,7 @@ package protocol CommandHandler: Sendable {
 enum WriteOperation: Sendable {
     case append(AppendRequest)
     case command(any CommandHandler)
+    case restore([ExportedEvent])
     case project(AsyncProjections, index: Int, limit: Int)
     case resetProjection(AsyncProjections, index: Int)
     case resolveDeadLetter(DeadLetterResolution, projector: any Projector, table: ProjectionTable, position: UInt64)
@@ -32,6 +33,7 @@ enum WriteOperation: Sendable {
     var estimatedBytes: Int {
         switch self {
         case .append(let request): request.estimatedBytes
+        case .restore(let events): events.reduce(0) { $0 + $1.event.data.count + $1.event.metadata.count + 256 }
         case .command(let handler): handler.estimatedBytes
         case .project(_, _, let limit): limit * 512
         case .resolveDeadLetter, .resetProjection: 4096

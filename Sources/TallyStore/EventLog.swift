@@ -40,6 +40,8 @@ package final class EventLog: LogReading, Sendable {
     /// The environment holding the log (and, beside it, the read models).
     package let environment: Environment
     package let reader: LogReader
+    /// Keeps every other process from opening this log for writing while it is open.
+    private let writerLock: WriterLock
     private let writer: LogWriter
     private let notifier: CommitNotifier
     private let inline: InlineProjections
@@ -52,13 +54,15 @@ package final class EventLog: LogReading, Sendable {
 
     /// Opens the log in `path`, creating the directory and an empty log if needed.
     ///
-    /// - Throws: ``EventLogError/unsupportedFormat(version:)`` if a newer Tally wrote the log;
+    /// - Throws: ``EventLogError/inUse(path:)`` if another open log (in any process) writes there;
+    ///   ``EventLogError/unsupportedFormat(version:)`` if a newer Tally wrote the log;
     ///   ``EventLogError/corrupted(_:)`` if its Merkle nodes are missing; `LMDBError` from LMDB.
     package init(
         path: String, options: Options = .init(), inlineProjectors: [any Projector] = [],
         asyncProjectors: [any Projector] = [],
         logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
+        writerLock = try WriterLock(directory: path)
         environment = try Environment(path: path, options: options.environment)
         let schema = try LogSchema(environment: environment)
         reader = LogReader(schema: schema)
@@ -103,6 +107,7 @@ package final class EventLog: LogReading, Sendable {
         projectionSteps.close()
         projectionResets.close()
         environment.close()
+        writerLock.release()
     }
 
     /// Appends `request` atomically once all its conditions hold, and returns after the commit is durable.
@@ -112,6 +117,21 @@ package final class EventLog: LogReading, Sendable {
     @discardableResult
     package func append(_ request: AppendRequest) async throws -> AppendReceipt {
         try await receipt(of: .append(request))
+    }
+
+    /// Puts exported events back at their positions with their original times and ids, as one
+    /// atomic commit, so that a log rebuilt from its export has the same Merkle tree.
+    ///
+    /// Events at positions the log already holds must be the stored ones (they are skipped, so
+    /// an import that stopped resumes); the others must continue the log without a gap.
+    /// Inline projectors apply them as they are written; async projectors catch up as usual.
+    ///
+    /// - Returns: Where the new events went and the tree head after the commit.
+    /// - Throws: ``ImportError`` for an event that does not fit, with nothing of `events` written;
+    ///   otherwise as ``append(_:)``.
+    @discardableResult
+    package func restore(_ events: [ExportedEvent]) async throws -> AppendReceipt {
+        try await receipt(of: .restore(events))
     }
 
     private func receipt(of operation: WriteOperation) async throws -> AppendReceipt {

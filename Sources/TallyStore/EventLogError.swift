@@ -30,6 +30,9 @@ package enum EventLogError: Error, Equatable, Sendable {
     case storageFull
     /// The log has been closed.
     case closed
+    /// Another open log, in this process or another (a running `tally serve`), writes to the
+    /// directory at `path`; only one may.
+    case inUse(path: String)
     /// The environment was created by a newer Tally whose format this build cannot read.
     case unsupportedFormat(version: UInt32)
     /// The stored log contradicts itself; stop and restore from a backup.

@@ -228,6 +228,13 @@ final class LogWriter: Sendable {
         case .append(let request):
             guard let plan = try refuseOrRecord(pending, { try appender.plan(request, in: txn) }) else { return }
             try write(plan, for: pending, command: nil, state: &state, recordedAt: recordedAt, in: txn)
+        case .restore(let events):
+            try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in
+                .appended(
+                    try appender.restore(events, state: &state, keepRecords: !inline.isEmpty, in: txn) { appended in
+                        try inline.apply(appended.recorded, in: txn)
+                    })
+            }
         case .command(let handler):
             let plan = try refuseOrRecord(pending) { () throws -> AppendPlan in
                 if let original = try appender.originalReceipt(

@@ -89,6 +89,42 @@ extension Timestamp {
     }
 }
 
+extension Timestamp {
+    /// Reads the form ``iso8601`` writes (`2026-11-27T14:05:09.123456Z`, years 0000–9999), exactly;
+    /// `nil` for any other text or an impossible date.
+    package init?(iso8601 text: String) {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 27, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            bytes[19] == UInt8(ascii: "."), bytes[26] == UInt8(ascii: "Z")
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            let micros = number(20..<26), (1...12).contains(month), hour < 24, minute < 60, second < 60
+        else { return nil }
+        let isLeap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let monthDays: [Int64] = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...monthDays[Int(month) - 1]).contains(day) else { return nil }
+        // Days since 1970-01-01 from a civil date (H. Hinnant's days_from_civil; years here are ≥ 0).
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        self.init(
+            microsecondsSince1970: ((days * 24 + hour) * 60 + minute) * 60_000_000 + second * 1_000_000 + micros)
+    }
+}
+
 extension Int64 {
     /// Quotient rounded toward negative infinity, and the non-negative remainder.
     fileprivate func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {

@@ -6,6 +6,7 @@ import Foundation
 import LedgerProjection
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import TallyStore
 import TallyVerify
 import Testing
@@ -17,8 +18,9 @@ private final class Server: Sendable {
     let directory: String
     let stderrPath: String
 
-    init(environment: [String: String] = [:]) throws {
-        directory = temporaryDataDirectory()
+    /// Starts `tally serve` on `<directory>/data` (a fresh temporary directory if `nil`).
+    init(directory existing: String? = nil, environment: [String: String] = [:]) throws {
+        directory = existing ?? temporaryDataDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = Int.random(in: 20_000..<60_000)
         stderrPath = "\(directory)/serve.err"
@@ -286,6 +288,177 @@ struct OfflineBesideServerTests {
             try await post("\(server.url)/v1/commands/deposit", token: token, json: #"{"account":"a","amount":1}"#)
                 .status
                 == 201)
+    }
+}
+
+@Suite("Offline writes beside a running server")
+struct OfflineWritesBesideServerTests {
+    @Test func anImportIntoTheServersDirectoryIsRefusedAndWritesNothing() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        try await server.openAccount("a")
+        let export = try tally(["export", "--data-dir", "\(server.directory)/data"])
+        let file = server.directory + "/events.ndjson"
+        try Data(export.stdout.utf8).write(to: URL(fileURLWithPath: file))
+        let run = try tally(["import", file, "--data-dir", "\(server.directory)/data"])
+        #expect(run.status == 75)
+        #expect(
+            run.stderr
+                == "tally: \(server.directory)/data is open for writing by another process (a running tally serve?); stop it, or go through it with --url\n"
+        )
+        // The server still owns its log and goes on writing.
+        #expect(
+            try await post(
+                "\(server.url)/v1/commands/deposit", token: try server.adminToken, json: #"{"account":"a","amount":1}"#
+            )
+            .status == 201)
+        let status = try tally(["status", "--data-dir", "\(server.directory)/data", "--output", "json"])
+        #expect(status.stdout.contains(#""events":2"#))
+    }
+}
+
+@Suite("Reads through the server")
+struct OnlineReadTests {
+    @Test func everyReadingCommandPrintsTheSameThroughTheServerAsFromTheDirectory() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let token = try server.adminToken
+        try await server.openAccount("a-1")
+        try await server.openAccount("a-2")
+        for amount in [1250, 5] {
+            #expect(
+                try await post(
+                    "\(server.url)/v1/commands/deposit", token: token, json: #"{"account":"a-1","amount":\#(amount)}"#
+                ).status == 201)
+        }
+        let online = ["--url", server.url]
+        let offline = ["--data-dir", "\(server.directory)/data"]
+        for command in [
+            ["events", "--output", "ndjson"], ["events", "--type", "deposited", "--after", "3", "--output", "json"],
+            ["events", "--limit", "2", "--output", "ndjson"],
+            ["read", "account-a-1", "--backward", "--output", "ndjson"],
+            ["read", "account-a-1", "--from", "1", "--limit", "1", "--output", "table"],
+            ["streams", "--prefix", "account-", "--limit", "1", "--output", "ndjson"],
+            ["query", "account-balances", "a-1", "--output", "ndjson"],
+            ["query", "account-balances", "--prefix", "a-", "--output", "table"],
+        ] {
+            let remote = try tally(command + online, environment: ["TALLY_TOKEN": token])
+            let local = try tally(command + offline)
+            #expect(remote.status == 0, "\(command): \(remote.stderr)")
+            #expect(!remote.stdout.isEmpty)
+            #expect(remote.stdout == local.stdout, "\(command)")
+            #expect(remote.stderr == local.stderr, "\(command)")
+        }
+        let statuses = try tally(
+            ["projections", "--output", "ndjson"], environment: ["TALLY_URL": server.url, "TALLY_TOKEN": token])
+        #expect(statuses.status == 0, "\(statuses.stderr)")
+        #expect(statuses.stdout.split(separator: "\n").count == 3)
+        #expect(statuses.stdout.contains(#""name":"trial-balance","version":1,"mode":"async""#))
+
+        // Errors through the server: a missing key, a missing stream, no token.
+        let missing = try tally(["query", "account-balances", "nobody"] + online, environment: ["TALLY_TOKEN": token])
+        #expect(missing.status == 65)
+        let noStream = try tally(["read", "account-zz"] + online, environment: ["TALLY_TOKEN": token])
+        #expect(noStream.status == 65)
+        #expect(noStream.stderr.contains("[stream-not-found]"))
+        let anonymous = try tally(["events"] + online)
+        #expect(anonymous.status == 77)
+        let both = try tally(["events"] + online + offline)
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("Give --data-dir or --url, not both."))
+    }
+}
+
+@Suite("tally tail through the server")
+struct OnlineTailTests {
+    @Test func tailFollowsTheLiveFeedFromTheHeadAndExitsWhenTheServerStops() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let token = try server.adminToken
+        try await server.openAccount("a")
+        let process = Process()
+        process.executableURL = tallyBinary
+        process.arguments = ["tail", "--url", server.url, "--type", "deposited", "--output", "ndjson"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["TALLY_TOKEN": token]) { _, new in new }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let received = Mutex("")
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = String(decoding: handle.availableData, as: UTF8.self)
+            received.withLock { $0 += chunk }
+        }
+        defer { out.fileHandleForReading.readabilityHandler = nil }
+        try await Task.sleep(for: .milliseconds(500))
+        try await server.openAccount("b")
+        for account in ["a", "b"] {
+            let answer = try await post(
+                "\(server.url)/v1/commands/deposit", token: token, json: #"{"account":"\#(account)","amount":7}"#)
+            #expect(answer.status == 201)
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while received.withLock({ $0.split(separator: "\n").count }) < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let events = received.withLock { $0 }.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(events.map { $0["position"] as? Int } == [3, 4])
+        #expect(events.map { $0["stream"] as? String } == ["account-a", "account-b"])
+
+        // A graceful shutdown ends the feed: tail says so and exits 69, as for any lost server.
+        server.process.terminate()
+        server.process.waitUntilExit()
+        let stopped = ContinuousClock.now + .seconds(10)
+        while process.isRunning, ContinuousClock.now < stopped { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 69)
+        let stderr = String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(stderr == "tally: no answer from \(server.url); is tally serve running there?\n")
+    }
+}
+
+@Suite("tally keys on a stopped server's data directory")
+struct OfflineKeysTests {
+    @Test func keysAreChangedOfflineOnlyWhileNoServerRunsAndWorkOnceItStarts() async throws {
+        let first = try Server()
+        try await first.waitUntilLive()
+        let data = "\(first.directory)/data"
+        let refused = try tally(["keys", "create", "--name", "rescue", "--role", "admin", "--data-dir", data])
+        #expect(refused.status == 75)
+        #expect(refused.stderr.contains("is open for writing by another process (a running tally serve?)"))
+        first.process.terminate()
+        first.process.waitUntilExit()
+
+        let created = try tally(["keys", "create", "--name", "rescue", "--role", "reader", "--data-dir", data])
+        #expect(created.status == 0, "\(created.stderr)")
+        let key = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
+        let token = try #require(key["token"] as? String)
+        let id = try #require(key["id"] as? String)
+        #expect(key["role"] as? String == "reader")
+        let listed = try tally(["keys", "list", "--data-dir", data])
+        #expect(listed.stdout.contains(#""id":"\#(id)","name":"rescue","role":"reader""#))
+        #expect(!listed.stdout.contains(token))
+        #expect(try tally(["keys", "revoke", "nope", "--data-dir", data]).status == 65)
+        #expect(try tally(["keys", "list", "--data-dir", data + "-missing"]).status == 65)
+        #expect(try tally(["keys", "list", "--data-dir", data, "--url", "http://127.0.0.1:1"]).status == 64)
+
+        // The server started again on the directory honours the key made offline.
+        let second = try Server(directory: first.directory)
+        defer { second.stop() }
+        try await second.waitUntilLive()
+        let read = try tally(["projections", "--url", second.url, "--token", token, "--output", "ndjson"])
+        #expect(read.status == 0, "\(read.stderr)")
+        let refusedWrite = try tally(["keys", "list", "--url", second.url, "--token", token])
+        #expect(refusedWrite.status == 77)
+        #expect(try tally(["keys", "revoke", id, "--url", second.url, "--token", try second.adminToken]).status == 0)
+        #expect(try tally(["projections", "--url", second.url, "--token", token]).status == 77)
     }
 }
 

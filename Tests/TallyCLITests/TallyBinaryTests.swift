@@ -59,7 +59,7 @@ struct TallyBinaryTests {
         (["export", "--help"], "tally-export-help.txt"), (["tail", "--help"], "tally-tail-help.txt"),
         (["submit", "--help"], "tally-submit-help.txt"),
         (["ledger", "deposit", "--help"], "tally-ledger-deposit-help.txt"),
-        (["keys", "--help"], "tally-keys-help.txt"),
+        (["keys", "--help"], "tally-keys-help.txt"), (["import", "--help"], "tally-import-help.txt"),
     ])
     func helpTextMatchesItsGoldenCopy(arguments: [String], golden: String) throws {
         let process = try tally(arguments)
@@ -131,7 +131,7 @@ struct TallyBinaryTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let run = try tally("status", "--data-dir", file)
         #expect(run.status == 74)  // EX_IOERR
-        #expect(run.stderr == "tally: cannot use the data directory: Not a directory (mdb_env_open)\n")
+        #expect(run.stderr == "tally: cannot use the data directory: Not a directory (open tally.lock)\n")
         #expect(run.stdout.isEmpty)
     }
 
