@@ -21,13 +21,11 @@ package struct ConsistencyProof: Sendable, Equatable, Hashable {
     }
 
     /// The number of hashes in a consistency proof from `oldSize` to `newSize` leaves: 0 when
-    /// `oldSize` is 0 or equal to `newSize`.
+    /// `oldSize` is 0 or not smaller than `newSize`.
     ///
     /// The proof is the inclusion path of the old tree's last perfect subtree (of `2^k` leaves,
     /// `k` the trailing zeros of `oldSize`) in the new tree, with that subtree's own hash first
     /// unless it is the whole old tree.
-    ///
-    /// - Important: Meaningful only for `oldSize <= newSize`.
     package static func pathLength(oldSize: UInt64, newSize: UInt64) -> Int {
         guard oldSize > 0, oldSize < newSize else { return 0 }
         let shift = oldSize.trailingZeroBitCount

@@ -23,14 +23,14 @@ package struct InclusionProof: Sendable, Equatable, Hashable {
         self.path = path
     }
 
-    /// The number of hashes in the audit path of leaf `leafIndex` in a tree of `treeSize` leaves.
+    /// The number of hashes in the audit path of leaf `leafIndex` in a tree of `treeSize` leaves,
+    /// 0 if the tree has no such leaf.
     ///
     /// One hash per level below the node where the leaf's way to the root meets the last leaf's
     /// (the bit length of `leafIndex ^ (treeSize - 1)`), and one per perfect subtree to the left
     /// above that node (the set bits of `leafIndex` above those levels).
-    ///
-    /// - Important: Meaningful only for `leafIndex < treeSize`.
     package static func pathLength(leafIndex: UInt64, treeSize: UInt64) -> Int {
+        guard leafIndex < treeSize else { return 0 }
         let inner = (leafIndex ^ (treeSize - 1)).bitLength
         return inner + (leafIndex >> UInt64(inner)).nonzeroBitCount
     }

@@ -1,5 +1,5 @@
 import Foundation
-import TallyStore
+@testable import TallyStore
 import TallyVerify
 import Testing
 
@@ -40,6 +40,34 @@ func appendEvents(_ count: Int, to log: EventLog) async throws {
 
 @Suite("Merkle proofs from the log")
 struct ProofTests {
+    /// What keeps a proof at O(log n) reads: as many ranges as the path has hashes, each starting
+    /// on a multiple of its largest perfect subtree (so each of those is one stored node), and at
+    /// most one that is not itself a perfect subtree (folded from at most 64 stored nodes).
+    @Test func proofPlansAreStoredNodesButForOneRightEdgeNode() {
+        func check(_ ranges: [LeafRange], expectedCount: Int, _ comment: Comment) {
+            #expect(ranges.count == expectedCount, comment)
+            for range in ranges {
+                let largest = UInt64(1) << UInt64(UInt64.bitWidth - 1 - range.count.leadingZeroBitCount)
+                #expect(range.count > 0 && range.start % largest == 0, comment)
+            }
+            #expect(ranges.filter { $0.count.nonzeroBitCount > 1 }.count <= 1, comment)
+        }
+        for size in UInt64(1)...300 {
+            for index in 0..<size {
+                check(
+                    ProofPlan.inclusion(leafIndex: index, treeSize: size),
+                    expectedCount: InclusionProof.pathLength(leafIndex: index, treeSize: size),
+                    "leaf \(index) of \(size)")
+            }
+            for old in 0...size {
+                check(
+                    ProofPlan.consistency(oldSize: old, newSize: size),
+                    expectedCount: ConsistencyProof.pathLength(oldSize: old, newSize: size),
+                    "from \(old) to \(size)")
+            }
+        }
+    }
+
     @Test func everyInclusionProofAtEverySizeUpTo70VerifiesAgainstTheLogsTreeHead() async throws {
         try await withLog { log in
             try await appendEvents(70, to: log)

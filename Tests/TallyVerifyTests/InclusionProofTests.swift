@@ -147,6 +147,12 @@ struct InclusionProofTests {
         }
     }
 
+    @Test func aTreeWithoutTheLeafHasNoPath() {
+        #expect(InclusionProof.pathLength(leafIndex: 0, treeSize: 0) == 0)
+        #expect(InclusionProof.pathLength(leafIndex: 7, treeSize: 7) == 0)
+        #expect(ConsistencyProof.pathLength(oldSize: 8, newSize: 7) == 0)
+    }
+
     @Test func thePathLengthIsTheReferencePathsForEveryLeafOfTreesUpTo130() {
         let leaves = randomLeaves(130, seed: 130)
         let tree = Reference(leaves)
