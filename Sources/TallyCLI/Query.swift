@@ -25,36 +25,19 @@ extension Tally {
 
         @OptionGroup var source: SourceOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "The projection's name.") var projection: String
-        @Argument(help: "One document's key; without it, a page of documents.") var key: String?
-        @Option(help: "Only documents whose keys start with this.") var prefix = ""
-        @Option(help: "Start after this key (the cursor a previous page named).") var after: String?
-        @Option(help: "The most documents to list (1–10000).") var limit = 100
+        @OptionGroup var query: ProjectionQuery
         @Option(help: "Wait (at most 10 s) until the projection reflects this log position, e.g. your last write's.")
         var minPosition: UInt64?
-
-        func validate() throws {
-            guard (1...10_000).contains(limit) else {
-                throw ValidationError("--limit must be between 1 and 10000, not \(limit).")
-            }
-        }
 
         func run() async throws {
             try await Tally.reportingFailure {
                 let (documents, position) = try await source.read { log in
                     try waitForMinPosition(in: log)
-                    return try readOffline(log)
+                    return try query.read(from: log)
                 } online: { client in
-                    try await readOnline(client)
+                    try await query.read(through: client, minPosition: minPosition)
                 }
-                let format = output.format
-                if format == .table {
-                    FileHandle.standardError.write(Data("tally: \(projection) as of position \(position)\n".utf8))
-                }
-                Printer(format: format).print(
-                    documents.map { document(key: $0.key, position: position, value: $0.json) },
-                    columns: [.field("KEY", "key", width: 60), .field("VALUE", "value", width: 200)])
-                if key == nil, documents.count == limit, let last = documents.last { noteNextPage("--after", last.key) }
+                query.print(documents, at: position, as: output.format)
             }
         }
 
@@ -63,80 +46,104 @@ extension Tally {
             guard let minPosition else { return }
             let deadline = ContinuousClock.now + .seconds(10)
             while true {
-                guard let position = try log.queryProjection(named: projection, { _, _, position in position }) else {
-                    throw EventLogError.unknownProjection(projection)
-                }
+                guard let position = try log.queryProjection(named: query.projection, { _, _, position in position })
+                else { throw EventLogError.unknownProjection(query.projection) }
                 if position >= minPosition { return }
                 guard ContinuousClock.now < deadline else {
-                    throw QueryError.behind(projection: projection, position: position, wanted: minPosition)
+                    throw QueryError.behind(projection: query.projection, position: position, wanted: minPosition)
                 }
                 Thread.sleep(forTimeInterval: 0.02)
             }
         }
+    }
+}
 
-        private func readOffline(_ log: ReadOnlyLog) throws -> ([ProjectionDocument], UInt64) {
-            guard let queries = LedgerCommand.queries.first(where: { $0.projectionName == projection }) else {
-                throw EventLogError.unknownProjection(projection)
-            }
-            let answer = try log.queryProjection(named: projection) { txn, table, position in
-                if let key {
-                    let document = try queries.document(forKey: key, in: table, txn: txn)
-                    return (document.map { [ProjectionDocument(key: key, json: $0)] } ?? [], position)
-                }
-                return (
-                    try queries.documents(prefix: prefix, after: after, limit: limit, in: table, txn: txn), position
-                )
-            }
-            guard let (documents, position) = answer else { throw EventLogError.unknownProjection(projection) }
-            if let key, documents.isEmpty {
-                throw QueryError.noDocument(projection: projection, key: key, position: position)
-            }
-            return (documents, position)
+/// What to read from a projection — one document by key, or a page by key prefix — and how it prints.
+struct ProjectionQuery: ParsableArguments {
+    @Argument(help: "The projection's name.") var projection: String
+    @Argument(help: "One document's key; without it, a page of documents.") var key: String?
+    @Option(help: "Only documents whose keys start with this.") var prefix = ""
+    @Option(help: "Start after this key (the cursor a previous page named).") var after: String?
+    @Option(help: "The most documents to list (1–10000).") var limit = 100
+
+    func validate() throws {
+        guard (1...10_000).contains(limit) else {
+            throw ValidationError("--limit must be between 1 and 10000, not \(limit).")
         }
+    }
 
-        private func readOnline(_ client: TallyClient) async throws -> ([ProjectionDocument], UInt64) {
-            let path = "/v1/projections/\(TallyClient.pathSegment(projection))"
+    /// The documents and the position they reflect, read from `log` (a data directory or a replay).
+    func read(from log: some ProjectionReading) throws -> ([ProjectionDocument], UInt64) {
+        guard let queries = LedgerCommand.queries.first(where: { $0.projectionName == projection }) else {
+            throw EventLogError.unknownProjection(projection)
+        }
+        let answer = try log.queryProjection(named: projection) { txn, table, position in
             if let key {
-                let fields = JSONFields(
-                    try await client.get(
-                        "\(path)/\(TallyClient.pathSegment(key))",
-                        query: [("minPosition", minPosition.map(String.init))]
-                    ).body)
-                guard let value = fields.raw("value"), let position = UInt64(fields.text("position")) else {
-                    throw TallyClientError.unexpectedAnswer("a document without value or position")
-                }
-                return ([ProjectionDocument(key: key, json: Array(value))], position)
+                let document = try queries.document(forKey: key, in: table, txn: txn)
+                return (document.map { [ProjectionDocument(key: key, json: $0)] } ?? [], position)
             }
-            let answer = try await client.get(
-                path,
-                query: [
-                    ("prefix", prefix.isEmpty ? nil : prefix), ("after", after), ("limit", String(limit)),
-                    ("minPosition", minPosition.map(String.init)),
-                ])
-            let page = try ServerPage(answer, items: "documents", cursor: "after")
-            guard let position = UInt64(page.fields.text("position")) else {
-                throw TallyClientError.unexpectedAnswer("a page of documents without its position")
-            }
-            let documents = try page.items.map { item in
-                let fields = JSONFields(item)
-                guard let value = fields.raw("value") else {
-                    throw TallyClientError.unexpectedAnswer("a document without value")
-                }
-                return ProjectionDocument(key: fields.text("key"), json: Array(value))
-            }
-            return (documents, position)
+            return (try queries.documents(prefix: prefix, after: after, limit: limit, in: table, txn: txn), position)
         }
+        guard let (documents, position) = answer else { throw EventLogError.unknownProjection(projection) }
+        if let key, documents.isEmpty {
+            throw QueryError.noDocument(projection: projection, key: key, position: position)
+        }
+        return (documents, position)
+    }
 
-        /// One document as the CLI prints it: `{"key", "position", "value"}`.
-        private func document(key: String, position: UInt64, value: [UInt8]) -> [UInt8] {
-            var json = JSONWriter()
-            json.object { json in
-                json.member("key", string: key)
-                json.member("position", integer: position)
-                json.member("value", raw: value)
+    /// The documents and the position they reflect, through the server.
+    func read(through client: TallyClient, minPosition: UInt64?) async throws -> ([ProjectionDocument], UInt64) {
+        let path = "/v1/projections/\(TallyClient.pathSegment(projection))"
+        if let key {
+            let fields = JSONFields(
+                try await client.get(
+                    "\(path)/\(TallyClient.pathSegment(key))", query: [("minPosition", minPosition.map(String.init))]
+                ).body)
+            guard let value = fields.raw("value"), let position = UInt64(fields.text("position")) else {
+                throw TallyClientError.unexpectedAnswer("a document without value or position")
             }
-            return json.bytes
+            return ([ProjectionDocument(key: key, json: Array(value))], position)
         }
+        let answer = try await client.get(
+            path,
+            query: [
+                ("prefix", prefix.isEmpty ? nil : prefix), ("after", after), ("limit", String(limit)),
+                ("minPosition", minPosition.map(String.init)),
+            ])
+        let page = try ServerPage(answer, items: "documents", cursor: "after")
+        guard let position = UInt64(page.fields.text("position")) else {
+            throw TallyClientError.unexpectedAnswer("a page of documents without its position")
+        }
+        let documents = try page.items.map { item in
+            let fields = JSONFields(item)
+            guard let value = fields.raw("value") else {
+                throw TallyClientError.unexpectedAnswer("a document without value")
+            }
+            return ProjectionDocument(key: fields.text("key"), json: Array(value))
+        }
+        return (documents, position)
+    }
+
+    /// Prints `documents` as of `position`, noting the position on stderr for a table.
+    func print(_ documents: [ProjectionDocument], at position: UInt64, as format: OutputFormat) {
+        if format == .table {
+            FileHandle.standardError.write(Data("tally: \(projection) as of position \(position)\n".utf8))
+        }
+        Printer(format: format).print(
+            documents.map { document(key: $0.key, position: position, value: $0.json) },
+            columns: [.field("KEY", "key", width: 60), .field("VALUE", "value", width: 200)])
+        if key == nil, documents.count == limit, let last = documents.last { noteNextPage("--after", last.key) }
+    }
+
+    /// One document as the CLI prints it: `{"key", "position", "value"}`.
+    private func document(key: String, position: UInt64, value: [UInt8]) -> [UInt8] {
+        var json = JSONWriter()
+        json.object { json in
+            json.member("key", string: key)
+            json.member("position", integer: position)
+            json.member("value", raw: value)
+        }
+        return json.bytes
     }
 }
 

@@ -33,7 +33,8 @@ extension Tally {
             case .storageFull: ExitCode(73)  // EX_CANTCREAT
             }
         case QueryError.behind: ExitCode(75)  // EX_TEMPFAIL
-        case is EventValidationError, is QueryError, is ImportError, is KeysError, is VerificationFailure:
+        case is EventValidationError, is QueryError, is ImportError, is KeysError, is VerificationFailure,
+            is ProjectionMismatch:
             ExitCode(65)  // EX_DATAERR
         case let error as ImportLineError:
             switch error {

@@ -30,6 +30,8 @@ extension Tally {
         var export: String?
         @Option(help: "The pinned tree head's size (with --root).") var size: UInt64?
         @Option(help: "The pinned tree head's root, 64 hexadecimal digits (with --size).") var root: String?
+        @Flag(help: "Also fold every read model afresh from the log and compare it with the stored one.")
+        var projections = false
         @Option(help: "Output format: text or json.") var output: SummaryFormat = .text
 
         func validate() throws {
@@ -37,6 +39,9 @@ extension Tally {
             if let root, Self.bytes(hex: root) == nil { throw ValidationError("--root must be 64 hexadecimal digits.") }
             if export != nil, store.dataDirectory != nil {
                 throw ValidationError("Give --data-dir or --export, not both.")
+            }
+            if export != nil, projections {
+                throw ValidationError("--projections needs a data directory, not --export.")
             }
         }
 
@@ -50,15 +55,23 @@ extension Tally {
             try await Tally.reportingFailure {
                 var progress = Progress("verifying")
                 let report: VerificationReport
+                var checks: [ProjectionCheck] = []
                 if let export {
                     report = try Self.verifyExport(export, against: pinned, progress: &progress)
+                    progress.finish(report.head.size)
                 } else {
                     let log = try store.openLog()
                     defer { log.close() }
                     report = try log.verify(against: pinned) { progress.update($0) }
+                    progress.finish(report.head.size)
+                    if projections {
+                        var replaying = Progress("replaying")
+                        checks = try await ProjectionCheck.run(log) { replaying.update($0) }
+                    }
                 }
-                progress.finish(report.head.size)
-                print(Self.render(report, as: output))
+                print(Self.render(report, checks, as: output))
+                let mismatched = checks.filter { !$0.matches }
+                if !mismatched.isEmpty { throw ProjectionMismatch(checks: mismatched) }
             }
         }
 
@@ -84,7 +97,9 @@ extension Tally {
             return try rebuilder.finish()
         }
 
-        static func render(_ report: VerificationReport, as format: SummaryFormat) -> String {
+        static func render(_ report: VerificationReport, _ checks: [ProjectionCheck], as format: SummaryFormat)
+            -> String
+        {
             switch format {
             case .text:
                 var text =
@@ -94,16 +109,39 @@ extension Tally {
                 } else {
                     text += "; no pinned tree head given, so truncation or a rewritten history cannot be ruled out"
                 }
+                for check in checks {
+                    text += "\nprojection \(check.name) at position \(check.position): \(check.live.entries) entries, "
+                    text +=
+                        check.matches
+                        ? "equal to a fresh replay (sha256 \(check.live.sha256.hex))"
+                        : "DIFFERS from a fresh replay (\(check.replayed.entries) entries); keys \(check.differingKeys.joined(separator: ", "))"
+                }
                 return text
             case .json:
                 var json = JSONWriter()
                 json.object { json in
-                    json.member("verified", bool: true)
+                    json.member("verified", bool: checks.allSatisfy(\.matches))
                     json.member("events", integer: report.head.size)
                     json.member("root", string: report.head.root.hex)
                     if let pinned = report.pinned {
                         json.key("pinned")
                         json.write(pinned)
+                    }
+                    if !checks.isEmpty {
+                        json.key("projections")
+                        json.array { json in
+                            for check in checks {
+                                json.object { json in
+                                    json.member("name", string: check.name)
+                                    json.member("position", integer: check.position)
+                                    json.member("entries", integer: check.live.entries)
+                                    json.member("sha256", string: check.live.sha256.hex)
+                                    json.member("matchesReplay", bool: check.matches)
+                                    json.key("differingKeys")
+                                    json.array { json in for key in check.differingKeys { json.string(key) } }
+                                }
+                            }
+                        }
                     }
                 }
                 return String(decoding: json.bytes, as: UTF8.self)

@@ -15,6 +15,13 @@ package struct ExportedEvent: Sendable, Equatable {
     /// The event itself, validated like any appended event.
     package let event: ProposedEvent
 
+    init(position: UInt64, revision: UInt64, recordedAt: Timestamp, event: ProposedEvent) {
+        self.position = position
+        self.revision = revision
+        self.recordedAt = recordedAt
+        self.event = event
+    }
+
     /// Reads one exported line (without its newline).
     ///
     /// - Throws: ``ImportError/malformed(_:)`` naming the member that is missing or wrong;

@@ -29,3 +29,16 @@ package struct ProjectionDocument: Sendable, Equatable {
         self.json = json
     }
 }
+
+/// A log whose read models can be queried: the serving ``EventLog``, an offline ``ReadOnlyLog``,
+/// and a ``ReplayedLog``'s scratch log.
+package protocol ProjectionReading: LogReading {
+    /// Runs `body` against one snapshot of the projection named `name`: its table and the log
+    /// position its contents reflect; `nil` if there is no such projection.
+    func queryProjection<R>(
+        named name: String, _ body: (borrowing ReadTransaction, ProjectionTable, UInt64) throws -> R
+    ) throws -> R?
+}
+
+extension EventLog: ProjectionReading {}
+extension ReadOnlyLog: ProjectionReading {}

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Ledger
 import LedgerProjection
+import TallyLMDB
 import TallyStore
 import Testing
 
@@ -313,5 +314,73 @@ struct VerifyCommandTests {
         #expect(gap.status == 65)
         #expect(gap.stderr.contains("the event at position 2 is missing"))
         #expect(try tally(["verify", "--data-dir", directory, "--size", "3"]).status == 64)
+    }
+}
+
+/// Flips the last byte of `key`'s value in database `name` of the environment at `path`, as
+/// someone with disk access could.
+private func flipLastByte(ofKey key: String, in name: String, at path: String) throws {
+    let environment = try Environment(path: path)
+    defer { environment.close() }
+    let table = try #require(try environment.openDatabase(name))
+    try environment.write { txn in
+        var row = try #require(try txn.value(forKey: Array(key.utf8), in: table))
+        row[row.count - 1] ^= 0x01
+        try txn.put(row, forKey: Array(key.utf8), in: table)
+    }
+}
+
+@Suite("Replays and projection checks")
+struct ReplayTests {
+    @Test func aReplayAnswersAsOfAnEarlierPositionOrTimeAndEqualsTheLiveProjectionAtTheHead() async throws {
+        let directory = try await ledgerDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func balance(_ arguments: [String]) throws -> (position: Int?, balance: Int?) {
+            let run = try tally(
+                ["replay", "account-balances", "a-1", "--data-dir", directory, "--output", "ndjson"] + arguments)
+            #expect(run.status == 0, "\(run.stderr)")
+            let document = try #require(try lines(run.stdout).first)
+            return (document["position"] as? Int, (document["value"] as? [String: Any])?["balance"] as? Int)
+        }
+        #expect(try balance(["--to-position", "2"]) == (2, 0))
+        #expect(try balance(["--to-position", "3"]) == (3, 1250))
+        #expect(try balance(["--to-time", "2999-01-01T00:00:00Z"]) == (3, 1250))
+        let before = try tally([
+            "replay", "account-balances", "a-1", "--to-time", "2000-01-01T00:00:00Z", "--data-dir", directory,
+        ])
+        #expect(before.status == 65)
+        #expect(before.stderr == "tally: account-balances has no document a-1 as of position 0\n")
+
+        for query in [["account-statements", "--prefix", "a-1:"], ["trial-balance"], ["account-balances"]] {
+            let live = try tally(["query"] + query + ["--data-dir", directory, "--output", "ndjson"])
+            let replayed = try tally(
+                ["replay"] + query + ["--to-position", "3", "--data-dir", directory, "--output", "ndjson"])
+            #expect(!live.stdout.isEmpty)
+            #expect(replayed.stdout == live.stdout, "\(query)")
+        }
+        #expect(try tally(["replay", "trial-balance", "--to-position", "4", "--data-dir", directory]).status == 65)
+        #expect(try tally(["replay", "trial-balance", "--data-dir", directory]).status == 64)
+    }
+
+    @Test func verifyProjectionsComparesEachReadModelWithAReplayAndNamesTheKeysThatDiffer() async throws {
+        let directory = try await ledgerDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clean = try tally(["verify", "--projections", "--data-dir", directory])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        let lines = clean.stdout.split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines.dropFirst().allSatisfy { $0.contains("equal to a fresh replay") })
+        #expect(lines[1].hasPrefix("projection account-balances at position 3: 2 entries"))
+
+        // Someone with disk access changes a stored balance.
+        try flipLastByte(ofKey: "a-1", in: "projection.account-balances.v1", at: directory)
+        let tampered = try tally(["verify", "--projections", "--data-dir", directory, "--output", "json"])
+        #expect(tampered.status == 65)
+        #expect(tampered.stdout.contains(#""name":"account-balances","position":3,"entries":2"#))
+        #expect(tampered.stdout.contains(#""matchesReplay":false,"differingKeys":["a-1"]"#))
+        #expect(
+            tampered.stderr
+                == "tally: verification failed: these read models differ from a replay of the log: account-balances (keys a-1); rebuild them (tally projections rebuild <name>)\n"
+        )
     }
 }
