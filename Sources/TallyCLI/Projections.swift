@@ -50,7 +50,11 @@ extension Tally {
         func run() async throws {
             try await Tally.reportingFailure {
                 let statuses = try await source.read { log in
-                    try log.projectionStatuses().map(\.json)
+                    try log.projectionStatuses().map { status in
+                        var json = JSONWriter()
+                        json.write(status)
+                        return json.bytes
+                    }
                 } online: { client in
                     try ServerPage(try await client.get("/v1/projections"), items: "projections", cursor: "after").items
                 }
@@ -67,28 +71,5 @@ extension Tally {
                     ])
             }
         }
-    }
-}
-
-extension ProjectionStatus {
-    /// The status as `GET /v1/projections` lists it.
-    var json: [UInt8] {
-        var json = JSONWriter()
-        json.object { json in
-            json.member("name", string: name)
-            json.member("version", integer: version)
-            json.member("mode", string: mode)
-            json.member("position", integer: checkpoint)
-            json.member("lag", integer: lag)
-            json.member("deadLetters", integer: deadLetters)
-            switch state {
-            case .healthy: json.member("state", string: "healthy")
-            case .degraded: json.member("state", string: "degraded")
-            case .rebuilding(let version):
-                json.member("state", string: "rebuilding")
-                json.member("rebuildingVersion", integer: version)
-            }
-        }
-        return json.bytes
     }
 }

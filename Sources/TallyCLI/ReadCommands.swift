@@ -36,7 +36,13 @@ extension Tally {
             try await Tally.reportingFailure {
                 let page: Page = try await source.read { log in
                     let page = try log.streams(prefix: prefix, after: try after.map { try StreamID($0) }, limit: limit)
-                    return (page.streams.map(\.json), page.next?.rawValue)
+                    return (
+                        page.streams.map { head in
+                            var json = JSONWriter()
+                            json.write(head)
+                            return json.bytes
+                        }, page.next?.rawValue
+                    )
                 } online: { client in
                     let answer = try await client.get(
                         "/v1/streams", query: [("prefix", prefix), ("after", after), ("limit", String(limit))])
@@ -148,18 +154,5 @@ extension Tally {
 private func validatePageSize(_ limit: Int) throws {
     guard (1...10_000).contains(limit) else {
         throw ValidationError("--limit must be between 1 and 10000, not \(limit).")
-    }
-}
-
-extension StreamHead {
-    /// The stream's head as every listing returns it: `{"stream", "revision", "position"}`.
-    var json: [UInt8] {
-        var json = JSONWriter()
-        json.object { json in
-            json.member("stream", string: stream.rawValue)
-            json.member("revision", integer: revision)
-            json.member("position", integer: position)
-        }
-        return json.bytes
     }
 }

@@ -31,13 +31,7 @@ extension TallyAPI {
             json.object { json in
                 json.key("streams")
                 json.array { json in
-                    for head in page.streams {
-                        json.object { json in
-                            json.member("stream", string: head.stream.rawValue)
-                            json.member("revision", integer: head.revision)
-                            json.member("position", integer: head.position)
-                        }
-                    }
+                    for head in page.streams { json.write(head) }
                 }
                 json.member("next", optionalString: next)
             }

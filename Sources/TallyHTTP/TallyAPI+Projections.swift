@@ -13,23 +13,7 @@ extension TallyAPI {
             json.object { json in
                 json.key("projections")
                 json.array { json in
-                    for status in statuses {
-                        json.object { json in
-                            json.member("name", string: status.name)
-                            json.member("version", integer: status.version)
-                            json.member("mode", string: status.mode)
-                            json.member("position", integer: status.checkpoint)
-                            json.member("lag", integer: status.lag)
-                            json.member("deadLetters", integer: status.deadLetters)
-                            switch status.state {
-                            case .healthy: json.member("state", string: "healthy")
-                            case .degraded: json.member("state", string: "degraded")
-                            case .rebuilding(let version):
-                                json.member("state", string: "rebuilding")
-                                json.member("rebuildingVersion", integer: version)
-                            }
-                        }
-                    }
+                    for status in statuses { json.write(status) }
                 }
             }
             return self.json(json.bytes)

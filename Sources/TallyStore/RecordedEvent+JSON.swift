@@ -19,6 +19,34 @@ extension JSONWriter {
         }
     }
 
+    /// Writes a stream's head as every listing returns it: `{"stream", "revision", "position"}`.
+    package mutating func write(_ head: StreamHead) {
+        object { json in
+            json.member("stream", string: head.stream.rawValue)
+            json.member("revision", integer: head.revision)
+            json.member("position", integer: head.position)
+        }
+    }
+
+    /// Writes a projection's status as `GET /v1/projections` and `tally projections` list it.
+    package mutating func write(_ status: ProjectionStatus) {
+        object { json in
+            json.member("name", string: status.name)
+            json.member("version", integer: status.version)
+            json.member("mode", string: status.mode)
+            json.member("position", integer: status.checkpoint)
+            json.member("lag", integer: status.lag)
+            json.member("deadLetters", integer: status.deadLetters)
+            switch status.state {
+            case .healthy: json.member("state", string: "healthy")
+            case .degraded: json.member("state", string: "degraded")
+            case .rebuilding(let version):
+                json.member("state", string: "rebuilding")
+                json.member("rebuildingVersion", integer: version)
+            }
+        }
+    }
+
     /// Writes a Merkle tree head: `{"size": …, "root": "<hex>"}`.
     package mutating func write(_ head: TreeHead) {
         object { json in

@@ -35,6 +35,7 @@ struct TallyBench {
 struct Configuration: Sendable {
     static let usage = """
         usage: tally-bench [--runs N] [--events N] [--rebuild-events N] [--quick] [--commands-only]
+                           [--verify-only [--verify-events N]]
 
           --runs N     measure every figure N times and report the median and spread (default 3)
           --events N   the size of the log for batched appends and reads (default 100000)
@@ -43,6 +44,11 @@ struct Configuration: Sendable {
           --quick      a smoke test: 5000 events, 20000 to rebuild, 1 run, short time budgets
           --commands-only
                        measure only figure 5 (ledger commands in process), for tools/http-bench.sh
+          --verify-only
+                       measure only the auditor's figures: tally verify's work over the whole log,
+                       and inclusion and consistency proofs made and checked
+          --verify-events N
+                       the size of the log those figures use (default 1000000; 20000 with --quick)
         """
 
     /// How many times every figure is measured.
@@ -55,6 +61,10 @@ struct Configuration: Sendable {
     var quick = false
     /// Whether to measure only the ledger command figures.
     var commandsOnly = false
+    /// Whether to measure only the verification and proof figures.
+    var verifyOnly = false
+    /// The size of the log the verification figures use.
+    var verifyEvents = 1_000_000
     /// Whether to print the usage and stop.
     var showHelp = false
 
@@ -76,6 +86,7 @@ struct Configuration: Sendable {
         var runs: Int?
         var events: Int?
         var rebuildEvents: Int?
+        var verifyEvents: Int?
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             switch argument {
@@ -84,6 +95,8 @@ struct Configuration: Sendable {
             case "--rebuild-events": rebuildEvents = try Self.positive(remaining.popFirst(), for: argument)
             case "--quick": quick = true
             case "--commands-only": commandsOnly = true
+            case "--verify-only": verifyOnly = true
+            case "--verify-events": verifyEvents = try Self.positive(remaining.popFirst(), for: argument)
             case "--help", "-h": showHelp = true
             default: throw BenchmarkError("unknown argument '\(argument)'")
             }
@@ -92,11 +105,13 @@ struct Configuration: Sendable {
             self.runs = 1
             self.events = 5_000
             self.rebuildEvents = 20_000
+            self.verifyEvents = 20_000
         }
         // Explicit numbers win over --quick's, wherever they appear.
         if let runs { self.runs = runs }
         if let events { self.events = events }
         if let rebuildEvents { self.rebuildEvents = rebuildEvents }
+        if let verifyEvents { self.verifyEvents = verifyEvents }
     }
 
     private static func positive(_ text: String?, for option: String) throws -> Int {
@@ -145,6 +160,27 @@ struct Benchmark {
 
     /// Measures every figure `configuration.runs` times, then prints the table and the JSON lines.
     func run() async throws {
+        if configuration.verifyOnly {
+            let scratch = try ScratchDirectory(prefix: "tally-bench-verify")
+            defer { scratch.remove() }
+            let start = ContinuousClock.now
+            let log = try await VerifyFigures.fill(
+                scratch.child("log"), count: configuration.verifyEvents, mapSize: configuration.mapSize)
+            defer { log.close() }
+            standardError(
+                "tally-bench: appended \(grouped(Double(configuration.verifyEvents))) events in "
+                    + "\(String(format: "%.1f", (ContinuousClock.now - start).seconds)) s\n")
+            var report = Report()
+            for run in 1...configuration.runs {
+                try VerifyFigures.measure(log, budget: configuration.readDuration, run: run, into: &report)
+            }
+            report.addTarget(
+                "tally verify ≥ 1,000,000 events/s", values: report.samples("verify").map(\.eventsPerSecond),
+                atLeast: true, limit: 1_000_000, unit: "events/s")
+            print(report.table())
+            for line in report.jsonLines(runs: configuration.runs) { print(line) }
+            return
+        }
         if configuration.commandsOnly {
             var report = Report()
             for run in 1...configuration.runs {

@@ -1,0 +1,78 @@
+import Foundation
+import TallyLMDB
+import TallyStore
+import TallyVerify
+
+/// The auditor's figures: verifying a whole log, and making and checking proofs.
+enum VerifyFigures {
+    /// Fills a fresh log (no `fsync`: only its contents matter here) with `count` events of about
+    /// 100 bytes over 1000 streams, in appends of 1000.
+    static func fill(_ path: String, count: Int, mapSize: Int) async throws -> EventLog {
+        var options = EventLog.Options()
+        options.environment.mapSize = mapSize
+        options.environment.durability = .unsafeNoSync
+        let log = try EventLog(path: path, options: options)
+        var appended = 0
+        while appended < count {
+            let events = try (appended..<min(appended + 1000, count)).map { index in
+                try ProposedEvent(
+                    stream: StreamID("account-\(index % 1000)"), type: "deposited", tags: ["account:\(index % 1000)"],
+                    data: Array(#"{"account":"account-\#(index % 1000)","amount":\#(index),"note":"benchmark"}"#.utf8),
+                    metadata: Array(#"{"actor":"bench"}"#.utf8))
+            }
+            try await log.append(AppendRequest(events: events))
+            appended += events.count
+        }
+        return log
+    }
+
+    /// One run: `tally verify`'s work over the whole log (events per second), then inclusion and
+    /// consistency proofs made from stored nodes and checked (proofs per second, each for `budget`).
+    static func measure(
+        _ log: EventLog, budget: Duration, run: Int, into report: inout Report
+    ) throws {
+        let head = try log.treeHead()
+        var start = ContinuousClock.now
+        let verified = try log.verify(against: head)
+        report.record(
+            Sample(events: Int(verified.head.size), seconds: (ContinuousClock.now - start).seconds), id: "verify",
+            label: "verify the whole log (leaves, nodes, pinned root)")
+
+        var random = SplitMix64(seed: UInt64(run))
+        var proofs: [(InclusionProof, [UInt8])] = []
+        start = ContinuousClock.now
+        while ContinuousClock.now - start < budget {
+            for _ in 0..<100 {
+                let position = 1 + random.next() % head.size
+                let proof = try log.inclusionProof(position: position, treeSize: head.size)
+                let leaf = try log.event(at: position)!.leafHash
+                proofs.append((proof, leaf))
+            }
+        }
+        report.record(
+            Sample(events: proofs.count, seconds: (ContinuousClock.now - start).seconds), id: "inclusion-make",
+            label: "inclusion proofs made (random position, whole tree)")
+        start = ContinuousClock.now
+        for (proof, leaf) in proofs { try proof.verify(leafHash: leaf, against: head) }
+        report.record(
+            Sample(events: proofs.count, seconds: (ContinuousClock.now - start).seconds), id: "inclusion-check",
+            label: "inclusion proofs checked")
+
+        var consistency: [(ConsistencyProof, TreeHead)] = []
+        start = ContinuousClock.now
+        while ContinuousClock.now - start < budget {
+            for _ in 0..<100 {
+                let old = try log.treeHead(size: 1 + random.next() % head.size)
+                consistency.append((try log.consistencyProof(from: old.size, to: head.size), old))
+            }
+        }
+        report.record(
+            Sample(events: consistency.count, seconds: (ContinuousClock.now - start).seconds), id: "consistency-make",
+            label: "consistency proofs made (random old size)")
+        start = ContinuousClock.now
+        for (proof, old) in consistency { try proof.verify(from: old, to: head) }
+        report.record(
+            Sample(events: consistency.count, seconds: (ContinuousClock.now - start).seconds),
+            id: "consistency-check", label: "consistency proofs checked")
+    }
+}
