@@ -161,6 +161,21 @@ def members_with_spans(text):
         index += 1
 
 
+def elements_with_spans(text):
+    """A JSON array's elements' exact source texts."""
+    if not text.startswith("["):
+        raise ValueError("not a JSON array")
+    spans, index = [], 1
+    while True:
+        while text[index] in " \t\r\n,":
+            index += 1
+        if text[index] == "]":
+            return spans
+        start = index
+        _, index = DECODER.raw_decode(text, start)
+        spans.append(text[start:index])
+
+
 class Record:
     """One event as the export shows it."""
 
@@ -371,14 +386,16 @@ class Server:
         self.tally, self.data_dir, self.port, self.log_path = tally, data_dir, port, log_path
         self.process = None
 
+    def spawn(self):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [self.tally, "serve", "--data-dir", self.data_dir, "--port", str(self.port), "--log-level", "warning"],
+                stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+
     def start(self, ready_timeout=60):
         """Starts `tally serve` and waits for /health/ready; returns the seconds that took."""
-        log = open(self.log_path, "ab")
         started = time.monotonic()
-        self.process = subprocess.Popen(
-            [self.tally, "serve", "--data-dir", self.data_dir, "--port", str(self.port), "--log-level", "warning"],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        log.close()
+        self.spawn()
         while True:
             if self.process.poll() is not None:
                 raise HarnessError(f"tally serve exited with {self.process.returncode} during start (log: {self.log_path})")
@@ -769,6 +786,27 @@ class Checker:
         request.positions.append(record.position)
         touched.add(request)
 
+    def read_back(self):
+        """Reads the whole log again over HTTP (`GET /v1/events` pages): it must equal the export byte for byte."""
+        position, client = 0, self.harness.client
+        while True:
+            status, payload = client.send("GET", f"/v1/events?after={position}&limit=1000")
+            if status != 200:
+                raise HarnessError(f"GET /v1/events?after={position}: {status} {payload[:300]!r}")
+            values, spans = members_with_spans(payload.decode())
+            events = elements_with_spans(spans["events"])
+            for text in events:
+                position += 1
+                if position > len(self.lines) or text != self.lines[position - 1]:
+                    self.violations.add("read-mismatch", f"GET /v1/events at position {position} differs from the "
+                                                         f"export: {text[:160]!r}")
+                    return position
+            if not events or values.get("next") is None:
+                break
+        if position != len(self.lines):
+            self.violations.add("read-mismatch", f"GET /v1/events ends at {position}, the export at {len(self.lines)}")
+        return position
+
     def check_atomic(self, request):
         positions = sorted(request.positions)
         if len(positions) != len(request.events):
@@ -857,6 +895,7 @@ class Harness:
         self.retries = {"replayed": 0, "fresh": 0}
         self.in_doubt_total = 0
         self.in_doubt_committed = 0
+        self.startup_kills = 0
         self.status_root = None
         self.token = self.actor = self.client = self.gate = None
         self.checker = None
@@ -913,6 +952,7 @@ class Harness:
                     break
             self.violations.cycle = options.kills + 1
             head = self.checker.check()  # the retries of the last cycle, and a final look
+            self.checker.read_back()
             self.replay(head)
         finally:
             self.gate.stop()
@@ -942,6 +982,12 @@ class Harness:
         self.gate.close()
         self.gate.wait_parked(timeout=60)
         self.inject("killed", kill)
+        if self.rng.random() < options.startup_kills:
+            # Also crash while it opens the log (reader check, Merkle frontier, projections).
+            self.server.spawn()
+            time.sleep(self.rng.uniform(0.0, 0.08))
+            self.server.kill()
+            self.startup_kills += 1
         restart = self.server.start()
         self.restarts.append(restart)
         if restart > options.max_restart:
@@ -1069,6 +1115,7 @@ class Harness:
             "seed": self.seed,
             "tally": self.tally,
             "kills": len(self.restarts) - 1,
+            "startupKills": self.startup_kills,
             "writers": self.options.writers,
             "acknowledgedRequests": registry.acked_requests,
             "acknowledgedEvents": len(registry.acked_ids),
@@ -1098,8 +1145,8 @@ class Harness:
 
 def print_summary(summary, stream=sys.stdout):
     restart = summary["restartSeconds"]
-    print(f"crash-loop: seed {summary['seed']}, {summary['kills']} kills, {summary['writers']} writers, "
-          f"{summary['elapsedSeconds']} s", file=stream)
+    print(f"crash-loop: seed {summary['seed']}, {summary['kills']} kills under load (+{summary['startupKills']} "
+          f"during start-up), {summary['writers']} writers, {summary['elapsedSeconds']} s", file=stream)
     print(f"  acknowledged:            {summary['acknowledgedRequests']} requests, {summary['acknowledgedEvents']} events",
           file=stream)
     print(f"  committed, unacknowledged: {summary['committedUnacknowledgedEvents']} events "
@@ -1112,7 +1159,8 @@ def print_summary(summary, stream=sys.stdout):
     print(f"  replay (import):         {summary['replay']}", file=stream)
     print(f"  restart (start → ready): median {restart['median']} s, p99 {restart['p99']} s, max {restart['max']} s "
           f"(limit {restart['limit']} s; first start {restart['first']} s)", file=stream)
-    print(f"  violations:              {summary['violations']} {summary['violationKinds'] or ''}", file=stream)
+    kinds = f" {summary['violationKinds']}" if summary["violationKinds"] else ""
+    print(f"  violations:              {summary['violations']}{kinds}", file=stream)
     for line in summary["firstViolations"]:
         print(f"    {line}", file=stream)
 
@@ -1171,6 +1219,8 @@ def main():
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random, printed)")
     parser.add_argument("--min-load", type=float, default=0.05, help="least seconds of load before a kill")
     parser.add_argument("--max-load", type=float, default=0.5, help="most seconds of load before a kill")
+    parser.add_argument("--startup-kills", type=float, default=0.1,
+                        help="share of restarts first killed again 0-80 ms into start-up (default: %(default)s)")
     parser.add_argument("--retry-fraction", type=float, default=0.5,
                         help="share of unanswered requests resent after the restart (default: %(default)s)")
     parser.add_argument("--max-restart", type=float, default=2.0,
