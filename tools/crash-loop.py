@@ -544,6 +544,7 @@ class Writer(threading.Thread):
 
     def resync(self):
         """After a restart: streams' revisions and balances as the (checked) server has them."""
+        self.client.close()  # a keep-alive connection to the killed process would fail the first request
         try:
             for stream in self.streams:
                 status, payload = self.client.send("GET", f"/v1/streams/{stream}/events?direction=backward&limit=1")
