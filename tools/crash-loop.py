@@ -1044,11 +1044,13 @@ class Harness:
             if self.fault == "rollback" and moment == "restarted" and kill == 1:
                 self.tally_run("backup", os.path.join(self.scratch, "backup"), "--data-dir", self.data_dir)
             return
-        if self.fault == "flip" and moment == "killed":
-            # Change one byte of an acknowledged event's data in data.mdb (LMDB keeps no checksums).
+        if self.fault in ("flip", "flip-checked") and moment == "killed":
+            # Change one byte of an acknowledged event's data in data.mdb (LMDB keeps no checksums):
+            # an event acknowledged since the last check, or one an earlier check already passed.
             with self.registry.lock:
                 acks = [a for a in self.registry.pending_acks if a.request.kind == "append"]
-            acks = acks or [a for a in self.all_acks if a.request.kind == "append"]
+            if self.fault == "flip-checked" or not acks:
+                acks = [a for a in self.all_acks if a.request.kind == "append"]
             target = self.rng.choice(acks)
             expected = self.registry.raw[target.id][0].events[self.registry.raw[target.id][1]]
             nonce = next(part for part in expected.data.replace('"', " ").split() if len(part) == 16 and
@@ -1168,6 +1170,7 @@ def print_summary(summary, stream=sys.stdout):
 
 SELF_TEST_FAULTS = {
     "flip": ({"altered", "merkle"}, "one byte of an acknowledged event's data changed in data.mdb while the server is down"),
+    "flip-checked": ({"altered", "merkle"}, "the same, to an event an earlier check had already passed"),
     "rollback": ({"lost"}, "the data directory put back to an earlier backup (acknowledged events gone)"),
     "phantom": ({"phantom"}, "an event appended that no writer sent"),
     "tamper": ({"moved"}, "the harness's record of an acknowledged position moved by one"),
@@ -1232,7 +1235,7 @@ def main():
     parser.add_argument("--verbose", "-v", action="store_true", help="one line per kill on stderr")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--self-test", action="store_true",
-                        help="prove the checker: inject faults (flip, rollback, phantom, tamper) and expect reports")
+                        help="prove the checker: inject faults (flip, flip-checked, rollback, phantom, tamper) and expect reports")
     options = parser.parse_args()
     if options.seed is None:
         options.seed = random.randrange(1 << 31)
