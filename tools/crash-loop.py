@@ -51,6 +51,10 @@ class HarnessError(Exception):
     """The harness itself could not go on (not a violation of the server's promises)."""
 
 
+class ServerFailure(HarnessError):
+    """The server would not restart, or its log could not be read: a violation that ends the run."""
+
+
 # ----------------------------------------------------------------------------------------------
 # Violations
 
@@ -368,7 +372,7 @@ class Client:
     def json(self, path):
         status, payload = self.send("GET", path)
         if status != 200:
-            raise HarnessError(f"GET {path}: {status} {payload[:300]!r}")
+            raise ServerFailure(f"GET {path}: {status} {payload[:300]!r}")
         return json.loads(payload)
 
     def close(self):
@@ -398,7 +402,7 @@ class Server:
         self.spawn()
         while True:
             if self.process.poll() is not None:
-                raise HarnessError(f"tally serve exited with {self.process.returncode} during start (log: {self.log_path})")
+                raise ServerFailure(f"tally serve exited with {self.process.returncode} during start (log: {self.log_path})")
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 status, _ = http_request(connection, "GET", "/health/ready")
@@ -408,7 +412,7 @@ class Server:
             except (OSError, http.client.HTTPException):
                 pass
             if time.monotonic() - started > ready_timeout:
-                raise HarnessError(f"tally serve not ready after {ready_timeout} s (log: {self.log_path})")
+                raise ServerFailure(f"tally serve not ready after {ready_timeout} s (log: {self.log_path})")
             time.sleep(0.005)
 
     def kill(self):
@@ -476,8 +480,10 @@ class Gate:
 
     def wait_parked(self, timeout):
         with self.condition:
-            if not self.condition.wait_for(lambda: self.parked == self.writers, timeout):
+            if not self.condition.wait_for(lambda: self.parked == self.writers or self.stopping, timeout):
                 raise HarnessError(f"only {self.parked} of {self.writers} writers stopped within {timeout} s")
+            if self.stopping:
+                raise ServerFailure("a writer stopped (see the violations before this one)")
 
     def stop(self):
         with self.condition:
@@ -538,6 +544,9 @@ class Writer(threading.Thread):
                         continue
                     self.generation = generation
                 self.step()
+        except ServerFailure as error:
+            self.harness.violations.add("server-failure", f"writer {self.index}: {error}")
+            self.harness.gate.stop()
         except Exception as error:  # a harness bug must not hang the run
             self.harness.violations.add("harness", f"writer {self.index}: {error!r}")
             self.harness.gate.stop()
@@ -692,7 +701,7 @@ class Checker:
         result = subprocess.run([self.harness.tally, "export", "--data-dir", self.harness.data_dir],
                                 capture_output=True, timeout=600)
         if result.returncode != 0:
-            raise HarnessError(f"tally export failed ({result.returncode}): {result.stderr[-500:]!r}")
+            raise ServerFailure(f"tally export failed ({result.returncode}): {result.stderr[-500:]!r}")
         text = result.stdout.decode()
         return text.split("\n")[:-1] if text else []
 
@@ -793,7 +802,7 @@ class Checker:
         while True:
             status, payload = client.send("GET", f"/v1/events?after={position}&limit=1000")
             if status != 200:
-                raise HarnessError(f"GET /v1/events?after={position}: {status} {payload[:300]!r}")
+                raise ServerFailure(f"GET /v1/events?after={position}: {status} {payload[:300]!r}")
             values, spans = members_with_spans(payload.decode())
             events = elements_with_spans(spans["events"])
             for text in events:
@@ -848,7 +857,7 @@ class Checker:
         result = subprocess.run([harness.tally, "status", "--data-dir", harness.data_dir, "--output", "json"],
                                 capture_output=True, timeout=120)
         if result.returncode != 0:
-            raise HarnessError(f"tally status failed ({result.returncode}): {result.stderr[-500:]!r}")
+            raise ServerFailure(f"tally status failed ({result.returncode}): {result.stderr[-500:]!r}")
         status = json.loads(result.stdout)
         harness.status_root = status.get("merkleRoot")
         if status.get("events") != head:
@@ -896,6 +905,7 @@ class Harness:
         self.retries = {"replayed": 0, "fresh": 0}
         self.in_doubt_total = 0
         self.in_doubt_committed = 0
+        self.kills = 0
         self.startup_kills = 0
         self.status_root = None
         self.token = self.actor = self.client = self.gate = None
@@ -955,6 +965,8 @@ class Harness:
             head = self.checker.check()  # the retries of the last cycle, and a final look
             self.checker.read_back()
             self.replay(head)
+        except (ServerFailure, OSError, http.client.HTTPException) as error:
+            self.violations.add("server-failure", f"{error!r} (the run stops here)")
         finally:
             self.gate.stop()
             self.server.stop()
@@ -980,6 +992,7 @@ class Harness:
         self.gate.reopen()
         time.sleep(load)
         self.server.kill()
+        self.kills += 1
         self.gate.close()
         self.gate.wait_parked(timeout=60)
         self.inject("killed", kill)
@@ -1117,7 +1130,7 @@ class Harness:
         return {
             "seed": self.seed,
             "tally": self.tally,
-            "kills": len(self.restarts) - 1,
+            "kills": self.kills,
             "startupKills": self.startup_kills,
             "writers": self.options.writers,
             "acknowledgedRequests": registry.acked_requests,
