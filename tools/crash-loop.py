@@ -562,7 +562,7 @@ class Writer(threading.Thread):
                 elif status == 200:
                     self.streams[stream] = json.loads(payload)["headRevision"] + 1
                 else:
-                    raise HarnessError(f"resync {stream}: {status}")
+                    raise ServerFailure(f"resync {stream}: {status} {payload[:300]!r}")
             for account in self.accounts:
                 document = self.client.json(f"/v1/projections/account-balances/{account}")
                 self.accounts[account] = document["value"]["balance"]
