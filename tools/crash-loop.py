@@ -945,6 +945,10 @@ class Harness:
         check_format_vectors()
         if not os.access(self.tally, os.X_OK):
             raise HarnessError(f"no tally binary at {self.tally} (build it: swift build -c release, or pass --tally)")
+        if os.path.exists(self.data_dir):
+            raise HarnessError(f"{self.data_dir} exists: the checker must know every event, so start from nothing")
+        self.log(f"crash-loop: seed {self.seed}, {self.tally}, port {self.port}, work directory {self.scratch}",
+                 file=sys.stderr, flush=True)
         started = time.monotonic()
         self.restarts.append(self.server.start())
         self.token = open(os.path.join(self.data_dir, "admin.key")).read().strip()
@@ -1255,13 +1259,21 @@ def main():
     if options.writers < 1 or options.kills < 0:
         parser.error("--writers must be at least 1 and --kills at least 0")
     random.seed(options.seed)
-    try:
-        if options.self_test:
+    if options.self_test:
+        try:
             return self_test(options)
-        harness = Harness(options)
+        except HarnessError as error:
+            print(f"crash-loop: {error}", file=sys.stderr)
+            return 2
+    harness = Harness(options)
+    try:
         summary = harness.run()
     except HarnessError as error:
         print(f"crash-loop: {error}", file=sys.stderr)
+        if options.scratch is None and not os.path.exists(harness.data_dir):
+            shutil.rmtree(harness.scratch, ignore_errors=True)
+        else:
+            print(f"crash-loop: work directory kept: {harness.scratch} (seed {options.seed})", file=sys.stderr)
         return 2
     if options.json:
         print(json.dumps(summary, indent=2))
