@@ -950,17 +950,16 @@ class Harness:
         self.log(f"crash-loop: seed {self.seed}, {self.tally}, port {self.port}, work directory {self.scratch}",
                  file=sys.stderr, flush=True)
         started = time.monotonic()
-        self.restarts.append(self.server.start())
-        self.token = open(os.path.join(self.data_dir, "admin.key")).read().strip()
-        self.actor = "key:" + self.token.split("_")[1]
-        self.client = Client(self.port, self.token)
-        self.checker = Checker(self)
-        self.open_accounts()
         self.gate = Gate(options.writers)
-        writers = [Writer(i, self) for i in range(options.writers)]
-        for writer in writers:
-            writer.start()
+        self.checker = Checker(self)
         try:
+            self.restarts.append(self.server.start())
+            self.token = open(os.path.join(self.data_dir, "admin.key")).read().strip()
+            self.actor = "key:" + self.token.split("_")[1]
+            self.client = Client(self.port, self.token)
+            self.open_accounts()
+            for writer in [Writer(i, self) for i in range(options.writers)]:
+                writer.start()
             for kill in range(1, options.kills + 1):
                 self.cycle(kill)
                 if self.violations.count() and options.stop_on_violation:
@@ -970,6 +969,8 @@ class Harness:
             self.checker.read_back()
             self.replay(head)
         except (ServerFailure, OSError, http.client.HTTPException) as error:
+            if not self.restarts:
+                raise HarnessError(f"the first start failed: {error}") from error
             self.violations.add("server-failure", f"{error!r} (the run stops here)")
         finally:
             self.gate.stop()
@@ -1270,7 +1271,8 @@ def main():
         summary = harness.run()
     except HarnessError as error:
         print(f"crash-loop: {error}", file=sys.stderr)
-        if options.scratch is None and not os.path.exists(harness.data_dir):
+        started = os.path.exists(harness.data_dir) or os.path.exists(harness.server.log_path)
+        if options.scratch is None and not started:
             shutil.rmtree(harness.scratch, ignore_errors=True)
         else:
             print(f"crash-loop: work directory kept: {harness.scratch} (seed {options.seed})", file=sys.stderr)
