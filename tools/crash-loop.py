@@ -18,7 +18,8 @@ SIGKILLs the server mid-load, restarts it on the same data directory (timing pro
     when the original committed, and commit once when it did not;
   - the Merkle root recomputed here from the export (docs/FORMAT.md) equals `tally status`'s
     root and every tree head a receipt acknowledged;
-  - the account-balances and trial-balance read models equal a fold of the log.
+  - the account-balances and trial-balance read models (and, every 20th kill and at the end,
+    every account's statement) equal a fold of the log.
 
 Python 3 standard library only. Exit status: 0 if no violation, 1 on any violation (including a
 restart slower than --max-restart), 2 if the harness itself could not run.
@@ -693,6 +694,7 @@ class Checker:
         self.next_revision = {}
         self.merkle = MerkleRoots()
         self.accounts = {}  # account id → {"balance", "revision", "position"}
+        self.statements = {}  # account id → the account-statements entries the log folds to
         self.totals = {"deposits": 0, "withdrawals": 0}
         for request in self.harness.registry.requests:
             request.positions = []
@@ -705,8 +707,8 @@ class Checker:
         text = result.stdout.decode()
         return text.split("\n")[:-1] if text else []
 
-    def check(self):
-        """One full check; returns the head."""
+    def check(self, statements=False):
+        """One full check (with every account's statement if `statements`); returns the head."""
         harness, registry = self.harness, self.harness.registry
         lines = self.export()
         known = len(self.lines)
@@ -743,6 +745,8 @@ class Checker:
                                               f"the log's events give {self.merkle.roots[size]}")
         self.check_status(head)
         self.check_projections(head)
+        if statements:
+            self.check_statements(head)
         return head
 
     def add(self, line, touched):
@@ -847,10 +851,34 @@ class Checker:
                  "transferCredited": amount}.get(record.type, 0)
         account["balance"] += delta
         account["revision"], account["position"] = record.revision, record.position
+        kind = {"deposited": "deposit", "withdrawn": "withdrawal", "transferDebited": "transferOut",
+                "transferCredited": "transferIn"}.get(record.type)
+        if kind is not None:
+            self.statements.setdefault(data["account"], []).append({
+                "account": data["account"], "revision": record.revision, "position": record.position,
+                "recordedAt": record.recorded_at, "kind": kind, "amount": delta,
+                "balanceAfter": account["balance"], "counterparty": data.get("counterparty")})
         if record.type == "deposited":
             self.totals["deposits"] += amount
         elif record.type == "withdrawn":
             self.totals["withdrawals"] += amount
+
+    def check_statements(self, head):
+        """The async account-statements read model: every account's entries, as the log folds them."""
+        client = self.harness.client
+        for account in sorted(self.accounts):
+            found, path = [], f"/v1/projections/account-statements?prefix={account}:&limit=1000&minPosition={head}"
+            while path:
+                page = client.json(path)
+                found.extend(document["value"] for document in page["documents"])
+                path = page.get("next")
+            folded = self.statements.get(account, [])
+            if found != folded:
+                first = next((i for i, (a, b) in enumerate(zip(found, folded)) if a != b), min(len(found), len(folded)))
+                self.violations.add("projection", f"account-statements/{account}: {len(found)} entries, the log folds "
+                                                  f"to {len(folded)}; first difference at entry {first}: "
+                                                  f"{found[first] if first < len(found) else None} vs "
+                                                  f"{folded[first] if first < len(folded) else None}")
 
     def check_status(self, head):
         harness = self.harness
@@ -965,7 +993,7 @@ class Harness:
                 if self.violations.count() and options.stop_on_violation:
                     break
             self.violations.cycle = options.kills + 1
-            head = self.checker.check()  # the retries of the last cycle, and a final look
+            head = self.checker.check(statements=True)  # the last retries, and a final look
             self.checker.read_back()
             self.replay(head)
         except (ServerFailure, OSError, http.client.HTTPException) as error:
@@ -1014,7 +1042,7 @@ class Harness:
         self.client.close()
         self.inject("restarted", kill)
         check_started = time.monotonic()
-        head = self.checker.check()
+        head = self.checker.check(statements=kill % 20 == 0)
         in_doubt, committed, replayed, fresh = self.settle_in_doubt()
         self.log(f"kill {kill}/{options.kills}: load {load * 1000:.0f} ms, acked {registry.acked_requests - before[0]} "
                  f"requests, head {head} (+{head - before[1]}), in doubt {in_doubt} (committed {committed}), "
