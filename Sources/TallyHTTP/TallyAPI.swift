@@ -23,6 +23,8 @@ package struct TallyAPI: Sendable {
     package let limits: HTTPLimits
     /// Where requests are counted and timed.
     package let metrics: HTTPMetrics
+    /// Signs checkpoints on demand and names the verifier key; `nil` serves the stored history only.
+    package let checkpoints: CheckpointPublisher?
     /// Every route, filled in by ``makeRouter()``.
     package let routes = RouteTable()
     /// The inline `account-balances` table ledger commands decide against.
@@ -33,9 +35,10 @@ package struct TallyAPI: Sendable {
     /// The API over `log`, whose inline projectors must include ``AccountBalances``.
     ///
     /// - Throws: ``EventLogError/unknownProjection(_:)`` if the log has no `account-balances` projector.
-    package init(log: EventLog, keys: APIKeyStore, limits: HTTPLimits = .init(), metrics: HTTPMetrics = .init())
-        throws
-    {
+    package init(
+        log: EventLog, keys: APIKeyStore, limits: HTTPLimits = .init(), metrics: HTTPMetrics = .init(),
+        checkpoints: CheckpointPublisher? = nil
+    ) throws {
         let balancesName = AccountBalances().name
         guard let balances = log.inlineTable(named: balancesName) else {
             throw EventLogError.unknownProjection(balancesName)
@@ -44,6 +47,7 @@ package struct TallyAPI: Sendable {
         self.keys = keys
         self.limits = limits
         self.metrics = metrics
+        self.checkpoints = checkpoints
         self.balances = balances
         self.queries = Dictionary(uniqueKeysWithValues: LedgerCommand.queries.map { ($0.projectionName, $0) })
     }
@@ -60,6 +64,7 @@ package struct TallyAPI: Sendable {
         addProjectionRoutes(to: router)
         addProjectionAdministrationRoutes(to: router)
         addKeyRoutes(to: router)
+        addAuditRoutes(to: router)
         addOperationRoutes(to: router)
         return router
     }

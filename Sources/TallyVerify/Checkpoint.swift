@@ -122,6 +122,16 @@ package enum CheckpointError: Error, Equatable, Sendable {
     case badSignature(name: String)
 }
 
+extension Checkpoint {
+    /// Reads the checkpoint a signed note carries **without checking any signature**: for showing
+    /// a note, never for trusting it (``SignedCheckpoint/init(verifying:with:)`` does that).
+    ///
+    /// - Throws: ``CheckpointError/malformedNote(_:)`` or ``CheckpointError/malformedCheckpoint(_:)``.
+    package init(unverifiedNote text: String) throws(CheckpointError) {
+        try self.init(parsing: try Note(parsing: text).body)
+    }
+}
+
 // MARK: - The signed note
 
 /// A signed note taken apart (C2SP `signed-note`), its signatures not yet checked.

@@ -108,6 +108,13 @@ package struct CheckpointSigner: Sendable {
         guard verifier.keyID == id else { throw .malformedKey("the key id does not match the name and key") }
     }
 
+    /// The same key under another name (which changes its key id).
+    ///
+    /// - Throws: ``CheckpointError/malformedKey(_:)`` for an invalid name.
+    package func renamed(_ name: String) throws(CheckpointError) -> CheckpointSigner {
+        try CheckpointSigner(name: name, privateKey: privateKey)
+    }
+
     /// The signer key string, as ``init(parsing:)`` reads it.
     package var keyString: String {
         "PRIVATE+KEY+\(name)+\(verifier.keyID.hexDigits)+\(base64Encoded([0x01] + Array(privateKey.rawRepresentation)))"
