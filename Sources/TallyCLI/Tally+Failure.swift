@@ -33,7 +33,8 @@ extension Tally {
             case .storageFull: ExitCode(73)  // EX_CANTCREAT
             }
         case QueryError.behind: ExitCode(75)  // EX_TEMPFAIL
-        case is EventValidationError, is QueryError, is ImportError, is KeysError, is VerificationFailure:
+        case is EventValidationError, is QueryError, is ImportError, is KeysError, is VerificationFailure,
+            is CheckpointError, is ProofError:
             ExitCode(65)  // EX_DATAERR
         case let error as ImportLineError:
             switch error {
@@ -118,6 +119,18 @@ extension Tally {
                 "verification failed: the log holds \(size) events, fewer than the pinned tree head's \(pinned.size) (it was truncated)"
             case .unreadable(let line, let reason): "verification failed: line \(line): \(reason)"
             }
+        case let error as CheckpointError:
+            switch error {
+            case .malformedNote(let reason): "not a signed checkpoint: \(reason)"
+            case .malformedCheckpoint(let reason): "the signed note is not a checkpoint: \(reason)"
+            case .malformedKey(let reason): "not a checkpoint key: \(reason)"
+            case .unknownKey(let name):
+                "the checkpoint is not signed by the pinned key (its first signature is by \(name.isEmpty ? "no one" : name))"
+            case .badSignature(let name):
+                "the checkpoint's signature by \(name) does not match its text: it was altered"
+            }
+        case let error as ProofError:
+            "verification failed: the inclusion proof does not lead to the signed root (\(error))"
         case let error as BackupError:
             switch error {
             case .targetNotEmpty(let directory):
