@@ -66,7 +66,9 @@ extension Tally {
             @Argument(help: "The event's log position.") var position: UInt64
             @Option(help: "The tree size of the signed checkpoint to prove against (default: the latest).")
             var size: UInt64?
-            @Option(help: ArgumentHelp("A pinned verifier key file (default: the server's key, unpinned).", valueName: "file"))
+            @Option(
+                help: ArgumentHelp(
+                    "A pinned verifier key file (default: the server's key, unpinned).", valueName: "file"))
             var key: String?
             @Option(help: "Output format: text or json.") var output: SummaryFormat = .text
 

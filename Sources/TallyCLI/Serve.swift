@@ -68,7 +68,8 @@ extension Tally {
                 "The checkpoints' origin line, the log's name [TALLY_ORIGIN] (default: the signing key's name, tally.local/<16 hex digits of its public key> for a key made here)."
         )
         var origin: String?
-        @Option(help: "Seconds between checkpoints, signed when the log grew [TALLY_CHECKPOINT_INTERVAL] (default: 60).")
+        @Option(
+            help: "Seconds between checkpoints, signed when the log grew [TALLY_CHECKPOINT_INTERVAL] (default: 60).")
         var checkpointInterval: Int?
 
         func validate() throws {
@@ -134,7 +135,8 @@ extension Tally {
                 }
             }
             var signer = try CheckpointSigner.generate(name: "tally.local/new")
-            signer = try signer.renamed(settings.origin ?? "tally.local/\(Array(signer.verifier.publicKey.prefix(8)).hex)")
+            signer = try signer.renamed(
+                settings.origin ?? "tally.local/\(Array(signer.verifier.publicKey.prefix(8)).hex)")
             try writeSecretFile(Array("\(signer.keyString)\n".utf8), to: path)
             FileHandle.standardError.write(
                 Data(

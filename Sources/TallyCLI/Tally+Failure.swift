@@ -26,7 +26,8 @@ extension Tally {
         case let error as EventLogError:
             switch error {
             case .unsupportedFormat, .corrupted, .streamNotFound, .treeTooSmall, .positionNotInTree,
-                .treeSizesOutOfOrder, .checkpointNotFound, .unknownProjection, .noSuchDeadLetter, .inlineProjectionNotRebuildable:
+                .treeSizesOutOfOrder, .checkpointNotFound, .unknownProjection, .noSuchDeadLetter,
+                .inlineProjectionNotRebuildable:
                 ExitCode(65)  // EX_DATAERR
             case .wrongExpectedRevision, .appendConditionFailed, .idempotencyConflict, .overloaded, .closed, .inUse:
                 ExitCode(75)  // EX_TEMPFAIL: re-read, then retry

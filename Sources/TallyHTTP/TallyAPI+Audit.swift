@@ -18,7 +18,9 @@ extension TallyAPI {
         }
         add(.get, "/v1/checkpoints/{size}", to: router, permission: .readProofs) { _, context in
             let text = try parameter("size", of: context)
-            guard let size = UInt64(text) else { throw invalidParameter("size", "must be a whole number (a tree size)") }
+            guard let size = UInt64(text) else {
+                throw invalidParameter("size", "must be a whole number (a tree size)")
+            }
             guard let checkpoint = try log.checkpoint(size: size) else {
                 throw EventLogError.checkpointNotFound(size: size)
             }

@@ -162,8 +162,9 @@ package final class EventLog: LogReading, Sendable {
     package func signCheckpoint(origin: String, with signer: CheckpointSigner) async throws
         -> (checkpoint: StoredCheckpoint, isNew: Bool)
     {
-        guard case .checkpoint(let checkpoint, let isNew) = try await writer.submit(
-            .signCheckpoint(CheckpointSigning(origin: origin, signer: signer)))
+        guard
+            case .checkpoint(let checkpoint, let isNew) = try await writer.submit(
+                .signCheckpoint(CheckpointSigning(origin: origin, signer: signer)))
         else { throw EventLogError.corrupted("the writer answered a checkpoint with something else") }
         return (checkpoint, isNew)
     }

@@ -56,10 +56,8 @@ package struct ExportedEvent: Sendable, Equatable {
             stream: try StreamID(try decoded("stream", as: String.self)), id: id,
             type: try decoded("type", as: String.self), tags: try decoded("tags", as: [String].self),
             data: Array(try member("data")), metadata: Array(try member("metadata")))
-        // Reads write the leaf hash too; an export line that has one must be the event it hashes.
-        if members["leafHash"] != nil, try decoded("leafHash", as: String.self) != leafHash.hex {
-            throw ImportError.malformed("leafHash is not the hash of the event's content")
-        }
+        // `leafHash`, which reads write too, is ignored: the leaf is always recomputed from the
+        // content (``leafHash``), so an altered line is caught by the tree, never trusted.
     }
 
     /// The event's Merkle leaf hash: the leaf the exported log holds for it, if the line is true.
