@@ -70,17 +70,29 @@ struct CheckpointSigning: Sendable {
     let signer: CheckpointSigner
 
     /// Signs and stores a checkpoint of the tree as `txn` holds it, unless the latest stored one
-    /// is already of that size. Returns the latest checkpoint and whether it is new.
+    /// is already of that size, with this origin and key. Returns the latest checkpoint and whether it is new.
+    ///
+    /// After a change of key or origin the head's checkpoint is signed again at once and replaces
+    /// the stored one of the same size (whose holders can still check it with the old key).
     func sign(reader: LogReader, in txn: borrowing WriteTransaction) throws -> (StoredCheckpoint, isNew: Bool) {
         guard let database = reader.schema.checkpoints else {
             throw EventLogError.corrupted("the checkpoints database is missing")
         }
         let size = try reader.head(in: txn)
-        if let latest = try reader.latestCheckpoint(in: txn), latest.size >= size { return (latest, false) }
+        let latest = try reader.latestCheckpoint(in: txn)
+        if let latest, latest.size > size || (latest.size == size && isCurrent(latest)) { return (latest, false) }
         let head = try reader.treeHead(size: size, in: txn)
         let signed = try signer.sign(try Checkpoint(origin: origin, treeHead: head))
-        // Sizes only grow, so every new key sorts last.
-        try txn.put(Array(signed.text.utf8), forKey: size.bigEndianBytes, in: database, flags: .append)
+        // Sizes only grow, so every new key sorts last; a re-signed head replaces its own entry.
+        try txn.put(
+            Array(signed.text.utf8), forKey: size.bigEndianBytes, in: database,
+            flags: latest?.size == size ? [] : .append)
         return (StoredCheckpoint(size: size, note: signed.text), true)
+    }
+
+    /// Whether `stored` was signed by this signer's key for this origin.
+    private func isCurrent(_ stored: StoredCheckpoint) -> Bool {
+        guard let signed = try? SignedCheckpoint(verifying: stored.note, with: signer.verifier) else { return false }
+        return signed.checkpoint.origin == origin
     }
 }

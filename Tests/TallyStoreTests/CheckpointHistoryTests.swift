@@ -49,6 +49,22 @@ struct CheckpointHistoryTests {
         }
     }
 
+    @Test func aNewKeyOrOriginSignsTheHeadAgainAtOnce() async throws {
+        try await withLog { log in
+            try await log.append(try event("account-1"), try event("account-1"))
+            _ = try await log.signCheckpoint(origin: "tally.local/test", with: signer)
+            let rotated = try CheckpointSigner.generate(name: "tally.local/test")
+            let (resigned, isNew) = try await log.signCheckpoint(origin: "tally.local/test", with: rotated)
+            #expect(isNew && resigned.size == 2)
+            #expect(try SignedCheckpoint(verifying: resigned.note, with: rotated.verifier).treeHead.size == 2)
+            #expect(try log.checkpoints().checkpoints == [resigned])
+            let (renamed, renamedIsNew) = try await log.signCheckpoint(origin: "example.com/other", with: rotated)
+            #expect(renamedIsNew)
+            #expect(try Checkpoint(unverifiedNote: renamed.note).origin == "example.com/other")
+            #expect(try await log.signCheckpoint(origin: "example.com/other", with: rotated).isNew == false)
+        }
+    }
+
     @Test func aReadOnlyOpenOfALogWithoutCheckpointsReadsAnEmptyHistory() async throws {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
