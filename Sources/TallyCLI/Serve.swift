@@ -73,7 +73,9 @@ extension Tally {
         var checkpointInterval: Int?
 
         func validate() throws {
-            _ = try settings()
+            let settings = try settings()
+            // A key file given but unusable is a usage error, found before anything starts.
+            if let path = settings.signingKeyPath { _ = try Self.loadSigner(path) }
         }
 
         func run() async throws {
@@ -127,12 +129,7 @@ extension Tally {
         private func checkpointSigner(_ settings: ServeSettings) throws -> CheckpointSigner {
             let path = settings.signingKeyPath ?? "\(settings.dataDirectory)/checkpoint-signing.key"
             if settings.signingKeyPath != nil || FileManager.default.fileExists(atPath: path) {
-                let text = try String(contentsOfFile: path, encoding: .utf8)
-                do {
-                    return try CheckpointSigner(parsing: text)
-                } catch {
-                    throw ValidationError("\(path) does not hold a checkpoint signing key (PRIVATE+KEY+…).")
-                }
+                return try Self.loadSigner(path)
             }
             var signer = try CheckpointSigner.generate(name: "tally.local/new")
             signer = try signer.renamed(
@@ -143,6 +140,20 @@ extension Tally {
                     "tally: created a checkpoint signing key in \(path) (mode 0600); auditors pin its verifier key: \(signer.verifier.keyString)\n"
                         .utf8))
             return signer
+        }
+
+        /// The signing key in the file at `path`.
+        ///
+        /// - Throws: `ValidationError` (exit 64) if it cannot be read or holds no signing key.
+        private static func loadSigner(_ path: String) throws -> CheckpointSigner {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read the checkpoint signing key file \(path).")
+            }
+            do {
+                return try CheckpointSigner(parsing: String(decoding: data, as: UTF8.self))
+            } catch {
+                throw ValidationError("\(path) does not hold a checkpoint signing key (PRIVATE+KEY+<name>+<id>+<key>).")
+            }
         }
 
         /// Makes the first admin key, writes its token to `admin.key` (0600) and prints it once.

@@ -34,6 +34,7 @@ extension Tally {
             case .storageFull: ExitCode(73)  // EX_CANTCREAT
             }
         case QueryError.behind: ExitCode(75)  // EX_TEMPFAIL
+        case is ValidationError: ExitCode(64)  // EX_USAGE: a setting found wrong once running
         case is EventValidationError, is QueryError, is ImportError, is KeysError, is VerificationFailure,
             is CheckpointError, is ProofError:
             ExitCode(65)  // EX_DATAERR

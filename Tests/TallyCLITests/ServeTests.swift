@@ -711,3 +711,44 @@ struct CheckpointCommandTests {
         }
     }
 }
+
+@Suite("tally serve's signing key")
+struct SigningKeyTests {
+    @Test func aGivenSigningKeySignsAndItsVerifierKeyIsWritten() async throws {
+        // The test key of tools/checkpoint-vectors.py.
+        let directory = temporaryDataDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let keyFile = "\(directory)/signing.key"
+        try Data(
+            "PRIVATE+KEY+tally.local/test+31a9ffef+Aaf1dw+dYH3Q8DXVpIxi3gP1BHSFGg7ZT36PU60spP7j\n".utf8
+        ).write(to: URL(fileURLWithPath: keyFile))
+        let server = try Server(directory: directory, environment: ["TALLY_SIGNING_KEY": keyFile])
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let data = "\(directory)/data"
+        #expect(
+            try String(contentsOfFile: "\(data)/checkpoint-verifier.key", encoding: .utf8)
+                == "tally.local/test+31a9ffef+ATrDbDR0IWByx5R2iMNVysQSHtmsQ/71WEifez1lDhz6\n")
+        #expect(!FileManager.default.fileExists(atPath: "\(data)/checkpoint-signing.key"))
+        try await server.openAccount("a")
+        let signed = try await post("\(server.url)/v1/checkpoints", token: try server.adminToken, json: "")
+        let note = try #require(signed.body["note"] as? String)
+        let verifier = try CheckpointVerifier(
+            parsing: "tally.local/test+31a9ffef+ATrDbDR0IWByx5R2iMNVysQSHtmsQ/71WEifez1lDhz6")
+        let checkpoint = try SignedCheckpoint(verifying: note, with: verifier)
+        #expect(checkpoint.treeHead.size == 1)
+        #expect(checkpoint.checkpoint.origin == "tally.local/test")
+    }
+
+    @Test(arguments: ["missing.key", "bad.key"])
+    func anUnusableSigningKeyIsAUsageError(file: String) throws {
+        let directory = temporaryDataDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data("not a key\n".utf8).write(to: URL(fileURLWithPath: "\(directory)/bad.key"))
+        let run = try tally(
+            ["serve", "--data-dir", "\(directory)/data", "--port", "0", "--signing-key", "\(directory)/\(file)"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains(file))
+    }
+}
