@@ -9,13 +9,14 @@ extension Tally {
     /// What an auditor asks a running server for, checked locally.
     struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Fetch signed checkpoints and inclusion proofs from a server and check them locally.",
+            abstract: "Fetch signed checkpoints and proofs from a server and check them locally.",
             discussion: """
-                An auditor key (role auditor) is enough. Pin the server's verifier key once, out
-                of band (<data-dir>/checkpoint-verifier.key, or GET /v1/checkpoint-key the first
-                time), and pass it with --key: every checkpoint is then checked against it.
+                An auditor key (role auditor) is enough. Pin the server's verifier key
+                once, out of band (<data-dir>/checkpoint-verifier.key, or GET
+                /v1/checkpoint-key the first time), and pass it with --key: every
+                checkpoint is then checked against it.
                 """,
-            subcommands: [CheckpointCommand.self, Prove.self])
+            subcommands: [CheckpointCommand.self, Prove.self, Consistency.self])
 
         /// Prints a signed checkpoint.
         struct CheckpointCommand: AsyncParsableCommand {
@@ -134,6 +135,49 @@ extension Tally {
     }
 }
 
+extension Tally.Audit {
+    /// Proves the server's log only grew since a checkpoint the auditor kept.
+    struct Consistency: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that the server's latest signed checkpoint extends one you kept: nothing was rewritten.",
+            discussion: """
+                Opens the kept checkpoint (--from) and the server's latest (or the one at
+                --size) with the pinned verifier key, fetches the consistency proof between
+                their trees and checks it locally. Exits 0 if the newer tree extends the
+                older one, 65 if a signature or the proof fails.
+
+                Examples:
+                  tally audit consistency --from checkpoint.txt --key checkpoint-verifier.key
+                  tally audit consistency --from kept.txt --key verifier.key --size 41000
+                """)
+        @OptionGroup var server: OnlineOptions
+        @Option(help: ArgumentHelp("The signed checkpoint you kept.", valueName: "file")) var from: String
+        @Option(help: ArgumentHelp("The pinned verifier key file.", valueName: "file")) var key: String
+        @Option(help: "The tree size of the newer checkpoint (default: the latest).") var size: UInt64?
+
+        func run() async throws {
+            try await Tally.reportingFailure {
+                let verifier = try readVerifierKey(key)
+                let old = try SignedCheckpoint(verifying: try readText(from), with: verifier)
+                try await server.withClient { client in
+                    let audit = AuditClient(client: client)
+                    let new = try SignedCheckpoint(
+                        verifying: try await audit.checkpointNote(size: size), with: verifier)
+                    guard old.checkpoint.origin == new.checkpoint.origin else {
+                        throw CheckpointError.malformedCheckpoint(
+                            "the checkpoints are of two logs: \(old.checkpoint.origin) and \(new.checkpoint.origin)")
+                    }
+                    let proof = try await audit.consistencyProof(from: old.treeHead.size, to: new.treeHead.size)
+                    try proof.verify(from: old.treeHead, to: new.treeHead)
+                    print(
+                        "verified: the signed tree of size \(new.treeHead.size) (root \(new.treeHead.root.hex)) extends the kept one of size \(old.treeHead.size) (root \(old.treeHead.root.hex)); \(proof.path.count) proof hashes"
+                    )
+                }
+            }
+        }
+    }
+}
+
 /// Reads a verifier key file (`<name>+<id>+<key>`).
 ///
 /// - Throws: ``CheckpointError/malformedKey(_:)`` if it holds no verifier key.
@@ -183,13 +227,26 @@ struct AuditClient {
         guard let leafIndex = (json["leafIndex"] as? NSNumber)?.uint64Value,
             let size = (json["treeSize"] as? NSNumber)?.uint64Value, let path = json["path"] as? [String]
         else { throw TallyClientError.unexpectedAnswer("an inclusion proof without leafIndex, treeSize or path") }
-        let hashes = try path.map { text in
+        return InclusionProof(leafIndex: leafIndex, treeSize: size, path: try hashes(path))
+    }
+
+    /// The consistency proof from the tree of `from` events to that of `to`.
+    func consistencyProof(from: UInt64, to: UInt64) async throws -> ConsistencyProof {
+        let answer = try await client.get(
+            "/v1/proofs/consistency", query: [("from", String(from)), ("to", String(to))])
+        guard let path = try object(answer)["path"] as? [String] else {
+            throw TallyClientError.unexpectedAnswer("a consistency proof without path")
+        }
+        return ConsistencyProof(oldSize: from, newSize: to, path: try hashes(path))
+    }
+
+    private func hashes(_ path: [String]) throws -> [[UInt8]] {
+        try path.map { text in
             guard let hash = Tally.Verify.bytes(hex: text) else {
                 throw TallyClientError.unexpectedAnswer("a proof hash that is not 64 hex digits")
             }
             return hash
         }
-        return InclusionProof(leafIndex: leafIndex, treeSize: size, path: hashes)
     }
 
     private func object(_ answer: TallyClient.Answer) throws -> [String: Any] {

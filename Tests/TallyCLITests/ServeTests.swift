@@ -627,7 +627,7 @@ struct CheckpointCommandTests {
         return ""
     }
 
-    @Test func thePeriodicSignerSignsTheGrownLogAndAuditProveChecksAnEvent() async throws {
+    @Test func thePeriodicSignerSignsTheGrownLogAndTheAuditCommandsCheckIt() async throws {
         let server = try Server(environment: ["TALLY_CHECKPOINT_INTERVAL": "1", "TALLY_ORIGIN": "example.com/ledger"])
         defer { server.stop() }
         try await server.waitUntilLive()
@@ -660,6 +660,16 @@ struct CheckpointCommandTests {
         #expect(object["root"] as? String == signed.treeHead.root.map { String(format: "%02x", $0) }.joined())
         let beyond = try tally(["audit", "prove", "3", "--key", keyFile] + online)
         #expect(beyond.status == 65)
+
+        // The kept checkpoint of size 2 is extended by the latest once a third account grows the log.
+        let kept = "\(server.directory)/kept.txt"
+        try Data(fetched.stdout.utf8).write(to: URL(fileURLWithPath: kept))
+        try await server.openAccount("c")
+        _ = try await latestNote(in: data, size: 3, verifier: verifier)
+        let consistent = try tally(["audit", "consistency", "--from", kept, "--key", keyFile] + online)
+        #expect(consistent.status == 0, "\(consistent.stderr)")
+        #expect(consistent.stdout.contains("signed tree of size 3"))
+        #expect(consistent.stdout.contains("kept one of size 2"))
 
         // A key other than the pinned one: refused.
         let other = try CheckpointSigner.generate(name: "example.com/ledger")

@@ -63,6 +63,7 @@ struct TallyBinaryTests {
         (["verify", "--help"], "tally-verify-help.txt"), (["audit", "--help"], "tally-audit-help.txt"),
         (["audit", "checkpoint", "--help"], "tally-audit-checkpoint-help.txt"),
         (["audit", "prove", "--help"], "tally-audit-prove-help.txt"),
+        (["audit", "consistency", "--help"], "tally-audit-consistency-help.txt"),
     ])
     func helpTextMatchesItsGoldenCopy(arguments: [String], golden: String) throws {
         let process = try tally(arguments)
