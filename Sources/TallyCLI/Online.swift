@@ -25,6 +25,20 @@ struct OnlineOptions: ParsableArguments {
         try await client.shutdown()
     }
 
+    /// Runs `body` with a client of the server, and shuts the client down afterwards.
+    func withClient<R>(_ body: (TallyClient) async throws -> R) async throws -> R {
+        let client = try client()
+        let result: R
+        do {
+            result = try await body(client)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        return result
+    }
+
     private func client() throws -> TallyClient {
         let environment = ProcessInfo.processInfo.environment
         return try TallyClient(

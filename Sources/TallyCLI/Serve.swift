@@ -8,6 +8,7 @@ import Metrics
 import ServiceLifecycle
 import TallyHTTP
 import TallyStore
+import TallyVerify
 
 extension Tally {
     /// Serves the `/v1` HTTP API over the log in the data directory.
@@ -20,12 +21,20 @@ extension Tally {
 
                 On first start in an empty data directory, an admin API key is created, printed
                 once on stderr and written to <data-dir>/admin.key (mode 0600).
+
+                Checkpoints: the server signs the log's tree head (a C2SP signed note,
+                Ed25519) every --checkpoint-interval seconds when the log grew, and on
+                POST /v1/checkpoints; it keeps every one in the log and writes the latest
+                to <data-dir>/checkpoint.latest. Without --signing-key a key is made on
+                first start in <data-dir>/checkpoint-signing.key (mode 0600); its public
+                verifier key, which auditors pin, is in <data-dir>/checkpoint-verifier.key.
                 SIGTERM or SIGINT drains in-flight requests and commits, then exits.
 
                 Examples:
                   tally serve
                   tally serve --data-dir /var/lib/tally --host 0.0.0.0 --port 9000
                   TALLY_LOG_LEVEL=debug tally serve
+                  tally serve --origin example.com/ledger --checkpoint-interval 300
                 """)
 
         @Option(
@@ -49,9 +58,24 @@ extension Tally {
         @Option(
             help: "Log level: trace, debug, info, notice, warning, error, critical [TALLY_LOG_LEVEL] (default: info).")
         var logLevel: String?
+        @Option(
+            help: ArgumentHelp(
+                "File holding the checkpoint signing key [TALLY_SIGNING_KEY] (default: <data-dir>/checkpoint-signing.key, made on first start).",
+                valueName: "file"))
+        var signingKey: String?
+        @Option(
+            help:
+                "The checkpoints' origin line, the log's name [TALLY_ORIGIN] (default: the signing key's name, tally.local/<16 hex digits of its public key> for a key made here)."
+        )
+        var origin: String?
+        @Option(
+            help: "Seconds between checkpoints, signed when the log grew [TALLY_CHECKPOINT_INTERVAL] (default: 60).")
+        var checkpointInterval: Int?
 
         func validate() throws {
-            _ = try settings()
+            let settings = try settings()
+            // A key file given but unusable is a usage error, found before anything starts.
+            if let path = settings.signingKeyPath { _ = try Self.loadSigner(path) }
         }
 
         func run() async throws {
@@ -67,7 +91,15 @@ extension Tally {
                 let keys = try APIKeyStore(path: "\(settings.dataDirectory)/api-keys.json")
                 if keys.isEmpty { try createFirstAdminKey(in: keys, dataDirectory: settings.dataDirectory) }
 
-                let api = try TallyAPI(log: log, keys: keys, limits: settings.limits, metrics: metrics)
+                let signer = try checkpointSigner(settings)
+                let publisher = CheckpointPublisher(
+                    log: log, origin: settings.origin ?? signer.name, signer: signer,
+                    latestPath: "\(settings.dataDirectory)/checkpoint.latest")
+                try writeFileAtomically(
+                    Array("\(signer.verifier.keyString)\n".utf8),
+                    to: "\(settings.dataDirectory)/checkpoint-verifier.key", mode: 0o644)
+                let api = try TallyAPI(
+                    log: log, keys: keys, limits: settings.limits, metrics: metrics, checkpoints: publisher)
                 let app = Application(
                     router: api.makeRouter(),
                     server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
@@ -75,7 +107,12 @@ extension Tally {
                         address: .hostname(settings.host, port: settings.port), serverName: "tally",
                         availableConnectionsDelegate: MaximumAvailableConnections(
                             settings.maxConnections, logger: logger)),
-                    services: [ProjectionRunner(log: log)],
+                    services: [
+                        ProjectionRunner(log: log),
+                        CheckpointRunner(
+                            publisher: publisher, interval: .seconds(settings.checkpointIntervalSeconds),
+                            logger: logger),
+                    ],
                     onServerRunning: { channel in
                         logger.notice(
                             "Serving the /v1 API",
@@ -84,6 +121,38 @@ extension Tally {
                     logger: logger)
                 try await app.runService()
                 logger.notice("Stopped serving; closing the log")
+            }
+        }
+
+        /// The checkpoint signing key: from `--signing-key`, else `<data-dir>/checkpoint-signing.key`,
+        /// made (mode 0600) on first start and named `--origin` or `tally.local/<its public key>`.
+        private func checkpointSigner(_ settings: ServeSettings) throws -> CheckpointSigner {
+            let path = settings.signingKeyPath ?? "\(settings.dataDirectory)/checkpoint-signing.key"
+            if settings.signingKeyPath != nil || FileManager.default.fileExists(atPath: path) {
+                return try Self.loadSigner(path)
+            }
+            var signer = try CheckpointSigner.generate(name: "tally.local/new")
+            signer = try signer.renamed(
+                settings.origin ?? "tally.local/\(Array(signer.verifier.publicKey.prefix(8)).hex)")
+            try writeSecretFile(Array("\(signer.keyString)\n".utf8), to: path)
+            FileHandle.standardError.write(
+                Data(
+                    "tally: created a checkpoint signing key in \(path) (mode 0600); auditors pin its verifier key: \(signer.verifier.keyString)\n"
+                        .utf8))
+            return signer
+        }
+
+        /// The signing key in the file at `path`.
+        ///
+        /// - Throws: `ValidationError` (exit 64) if it cannot be read or holds no signing key.
+        private static func loadSigner(_ path: String) throws -> CheckpointSigner {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read the checkpoint signing key file \(path).")
+            }
+            do {
+                return try CheckpointSigner(parsing: String(decoding: data, as: UTF8.self))
+            } catch {
+                throw ValidationError("\(path) does not hold a checkpoint signing key (PRIVATE+KEY+<name>+<id>+<key>).")
             }
         }
 
@@ -101,6 +170,32 @@ extension Tally {
                     Use it as: Authorization: Bearer <key>
 
                     """.utf8))
+        }
+    }
+}
+
+/// Signs a checkpoint every `interval` when the log grew, for as long as the server runs.
+struct CheckpointRunner: Service {
+    let publisher: CheckpointPublisher
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        // One at start (a restarted server signs what it already holds), then one per interval.
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                do {
+                    let (checkpoint, isNew) = try await publisher.publish()
+                    if isNew { logger.info("Signed a checkpoint", metadata: ["checkpoint.size": "\(checkpoint.size)"]) }
+                } catch is CancellationError {
+                    return
+                } catch EventLogError.closed {
+                    return
+                } catch {
+                    logger.error("Cannot sign a checkpoint", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: interval)
+            }
         }
     }
 }

@@ -12,6 +12,11 @@ struct ServeSettings {
     var idleTimeoutSeconds: Int
     var logLevel: Logger.Level
     var limits: HTTPLimits
+    /// The signing key file given (`nil`: `<data-dir>/checkpoint-signing.key`, made on first start).
+    var signingKeyPath: String?
+    /// The checkpoints' origin line (`nil`: the signing key's name).
+    var origin: String?
+    var checkpointIntervalSeconds: Int
 }
 
 extension Tally.Serve {
@@ -40,7 +45,19 @@ extension Tally.Serve {
                 maxConnections, "--max-connections", "TALLY_MAX_CONNECTIONS", default: 1024, in: 1...1_000_000),
             idleTimeoutSeconds: try resolver.integer(
                 idleTimeout, "--idle-timeout", "TALLY_IDLE_TIMEOUT", default: 60, in: 1...86_400),
-            logLevel: level, limits: limits)
+            logLevel: level, limits: limits,
+            signingKeyPath: resolver.optionalText(signingKey, "TALLY_SIGNING_KEY"),
+            origin: try resolver.optionalText(origin, "TALLY_ORIGIN").map { origin in
+                // It also names a key made here, and key names hold no `+` or white space.
+                guard !origin.isEmpty,
+                    !origin.unicodeScalars.contains(where: {
+                        $0 == "+" || $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F
+                    })
+                else { throw ValidationError("--origin must be text without spaces or +, such as example.com/ledger.") }
+                return origin
+            },
+            checkpointIntervalSeconds: try resolver.integer(
+                checkpointInterval, "--checkpoint-interval", "TALLY_CHECKPOINT_INTERVAL", default: 60, in: 1...86_400))
     }
 }
 
@@ -49,7 +66,11 @@ private struct SettingResolver {
     let environment: [String: String]
 
     func text(_ flag: String?, _ variable: String, default value: String) -> String {
-        flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 } ?? value
+        optionalText(flag, variable) ?? value
+    }
+
+    func optionalText(_ flag: String?, _ variable: String) -> String? {
+        flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     func integer(_ flag: Int?, _ option: String, _ variable: String, default value: Int, in range: ClosedRange<Int>)

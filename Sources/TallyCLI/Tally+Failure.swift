@@ -26,15 +26,17 @@ extension Tally {
         case let error as EventLogError:
             switch error {
             case .unsupportedFormat, .corrupted, .streamNotFound, .treeTooSmall, .positionNotInTree,
-                .treeSizesOutOfOrder, .unknownProjection, .noSuchDeadLetter, .inlineProjectionNotRebuildable:
+                .treeSizesOutOfOrder, .checkpointNotFound, .unknownProjection, .noSuchDeadLetter,
+                .inlineProjectionNotRebuildable:
                 ExitCode(65)  // EX_DATAERR
             case .wrongExpectedRevision, .appendConditionFailed, .idempotencyConflict, .overloaded, .closed, .inUse:
                 ExitCode(75)  // EX_TEMPFAIL: re-read, then retry
             case .storageFull: ExitCode(73)  // EX_CANTCREAT
             }
         case QueryError.behind: ExitCode(75)  // EX_TEMPFAIL
+        case is ValidationError: ExitCode(64)  // EX_USAGE: a setting found wrong once running
         case is EventValidationError, is QueryError, is ImportError, is KeysError, is VerificationFailure,
-            is ProjectionMismatch:
+            is ProjectionMismatch, is CheckpointError, is ProofError:
             ExitCode(65)  // EX_DATAERR
         case let error as ImportLineError:
             switch error {
@@ -119,6 +121,18 @@ extension Tally {
                 "verification failed: the log holds \(size) events, fewer than the pinned tree head's \(pinned.size) (it was truncated)"
             case .unreadable(let line, let reason): "verification failed: line \(line): \(reason)"
             }
+        case let error as CheckpointError:
+            switch error {
+            case .malformedNote(let reason): "not a signed checkpoint: \(reason)"
+            case .malformedCheckpoint(let reason): "the signed note is not a checkpoint: \(reason)"
+            case .malformedKey(let reason): "not a checkpoint key: \(reason)"
+            case .unknownKey(let name):
+                "the checkpoint is not signed by the pinned key (its first signature is by \(name.isEmpty ? "no one" : name))"
+            case .badSignature(let name):
+                "the checkpoint's signature by \(name) does not match its text: it was altered"
+            }
+        case let error as ProofError:
+            "verification failed: the inclusion proof does not lead to the signed root (\(error))"
         case let error as BackupError:
             switch error {
             case .targetNotEmpty(let directory):

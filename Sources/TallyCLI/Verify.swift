@@ -16,13 +16,16 @@ extension Tally {
                 With a pinned tree head (--size and --root: what you noted from tally status, an
                 export or a checkpoint earlier) the log must reproduce that root at that size, so
                 truncation and a rewritten history with a valid new tree are caught too; without
-                one they cannot be. Exits 0 when everything holds, 65 naming the first bad
-                position otherwise.
+                one they cannot be. A signed checkpoint (--checkpoint, from tally audit checkpoint
+                or <data-dir>/checkpoint.latest) pins the head it states once its signature checks
+                out with the verifier key --key names. Exits 0 when everything holds, 65 naming
+                the first bad position (or the bad checkpoint) otherwise.
 
                 Examples:
                   tally verify --data-dir /var/lib/tally --size 41000 --root 9f2c…
                   tally verify --data-dir /backups/2026-11-27
                   tally verify --export events.ndjson --size 3 --root 5e0a…
+                  tally verify --checkpoint checkpoint.txt --key checkpoint-verifier.key
                 """)
 
         @OptionGroup var store: OfflineOptions
@@ -32,11 +35,19 @@ extension Tally {
         @Option(help: "The pinned tree head's root, 64 hexadecimal digits (with --size).") var root: String?
         @Flag(help: "Also fold every read model afresh from the log and compare it with the stored one.")
         var projections = false
+        @Option(help: ArgumentHelp("A signed checkpoint whose tree head to pin (with --key).", valueName: "file"))
+        var checkpoint: String?
+        @Option(help: ArgumentHelp("The verifier key file that signed --checkpoint.", valueName: "file"))
+        var key: String?
         @Option(help: "Output format: text or json.") var output: SummaryFormat = .text
 
         func validate() throws {
             guard (size == nil) == (root == nil) else { throw ValidationError("Give --size and --root together.") }
             if let root, Self.bytes(hex: root) == nil { throw ValidationError("--root must be 64 hexadecimal digits.") }
+            guard (checkpoint == nil) == (key == nil) else {
+                throw ValidationError("Give --checkpoint and --key together.")
+            }
+            if checkpoint != nil, size != nil { throw ValidationError("Give --checkpoint or --size/--root, not both.") }
             if export != nil, store.dataDirectory != nil {
                 throw ValidationError("Give --data-dir or --export, not both.")
             }
@@ -45,14 +56,22 @@ extension Tally {
             }
         }
 
-        /// The pinned tree head `--size` and `--root` name (both or neither: `validate()` checks).
-        private var pinned: TreeHead? {
+        /// The pinned tree head `--size` and `--root` name (both or neither: `validate()` checks),
+        /// or the one `--checkpoint` states once its signature checked out with `--key`.
+        ///
+        /// - Throws: ``CheckpointError`` for a checkpoint that is malformed or not signed by the key.
+        private func pinned() throws -> TreeHead? {
+            if let checkpoint, let key {
+                let note = try readText(checkpoint)
+                return try SignedCheckpoint(verifying: note, with: try readVerifierKey(key)).treeHead
+            }
             guard let size, let root, let bytes = Self.bytes(hex: root) else { return nil }
             return TreeHead(size: size, root: bytes)
         }
 
         func run() async throws {
             try await Tally.reportingFailure {
+                let pinned = try pinned()
                 var progress = Progress("verifying")
                 let report: VerificationReport
                 var checks: [ProjectionCheck] = []

@@ -6,7 +6,8 @@ import TallyStore
 
 /// What an API key's holder may do; every endpoint asks for one permission.
 package enum Permission: String, Sendable, CaseIterable {
-    case submitCommands, appendEvents, readStreams, readEvents, readProjections, manageProjections, manageKeys
+    case submitCommands, appendEvents, readStreams, readEvents, readProjections, readProofs, manageProjections,
+        signCheckpoints, manageKeys
 }
 
 /// The roles a key can have. `admin` may do everything; the others one job each.
@@ -20,7 +21,7 @@ package enum Role: String, Sendable, CaseIterable, Codable {
         case .writer: [.appendEvents, .readStreams, .readEvents]
         case .submitter: [.submitCommands, .readProjections]
         case .reader: [.readProjections, .readStreams]
-        case .auditor: [.readEvents, .readStreams]
+        case .auditor: [.readEvents, .readStreams, .readProofs]
         }
     }
 }
@@ -148,8 +149,16 @@ package final class APIKeyStore: Sendable {
 /// Writes `bytes` to `path` readable by its owner only (0600): to a temporary file first, synced,
 /// then renamed over `path`, so a crash leaves either the old file or the new one.
 package func writeSecretFile(_ bytes: [UInt8], to path: String) throws {
+    try writeFileAtomically(bytes, to: path, mode: 0o600)
+}
+
+/// Writes `bytes` to `path` with permissions `mode`: to a temporary file first, synced, then
+/// renamed over `path`, so a crash, or a reader, sees either the old file or the new one.
+package func writeFileAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
     let temporary = path + ".tmp"
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    // A leftover temporary file keeps its old mode through O_TRUNC: start afresh.
+    unlink(temporary)
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode)
     guard descriptor >= 0 else { throw FileError(path: temporary, errno: errno) }
     defer { close(descriptor) }
     var written = 0

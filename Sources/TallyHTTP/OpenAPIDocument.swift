@@ -10,7 +10,7 @@ enum OpenAPIDocument {
             "title": "Tally",
             "version": "1",
             "summary": "An append-only event store with a double-entry ledger.",
-            "description": "Tally is an append-only event store with a double-entry ledger on top. This document describes every route the server serves.\n\n**Authentication.** Every `/v1` route except `GET /v1/openapi.json` needs an API key sent as `Authorization: Bearer tally_<id>_<secret>`. Each key has one role, and each route needs one permission (named by `x-tally-permission` on the operation):\n\n| Role | Permissions |\n| --- | --- |\n| `admin` | every permission (including `manageProjections` and `manageKeys`) |\n| `writer` | `appendEvents`, `readStreams`, `readEvents` |\n| `submitter` | `submitCommands`, `readProjections` |\n| `reader` | `readProjections`, `readStreams` |\n| `auditor` | `readEvents`, `readStreams` |\n\nNo key, or a key that is not valid or was revoked, is answered 401 `unauthorized` with a `WWW-Authenticate: Bearer realm=\"tally\"` challenge; a key whose role lacks the permission is answered 403 `forbidden`. `/health/live`, `/health/ready`, `/metrics` and `/v1/openapi.json` need no key.\n\n**Errors** are RFC 9457 problem details served as `application/problem+json`: `type` is `https://tally.dev/problems/<slug>` (clients match on it), `title` is the same for every occurrence, `detail` describes this one, `instance` is the request path, and extension members carry the data (for example `pointer`, `parameter`, `rule`). A path no route serves is 404 `not-found`; a method the path does not support is 405 `method-not-allowed` with an `Allow` header; an unexpected failure is 500 `internal` without detail.\n\n**Request ids.** A client's `X-Request-ID` (1-128 visible ASCII characters) is kept, otherwise the server makes one; it is echoed on every response, written to the logs and recorded in the metadata of the events a request appends (`correlationId`).\n\n**Pagination** is by cursor: a page holds at most `limit` items (1-1000, default 100; a larger `limit` is refused with 400) and a `next` member with the relative link to the next page, or `null` at the end; the same link is sent as `Link: <...>; rel=\"next\"`.\n\n**Positions.** Every event has a log position (1, 2, 3, ...) and a revision in its stream (0, 1, 2, ...). `GET /v1/events` and reads of projection documents carry a `Tally-Position` header: the log position the answer reflects. Projection reads accept `minPosition` to wait (at most 10 s) until the read model has caught up with a write the client made.\n\n**Idempotency.** A command sent again with the same `Idempotency-Key`, or an append whose events carry the same ids and content, is not applied twice: the original answer comes back with status 200 and `Idempotent-Replayed: true`.\n\n**Limits** (defaults): request bodies up to 1 MiB (413 `body-too-large`); at most 1000 events per append (422 `too-many-events`); a handler that has not answered within 30 s is answered 503 `request-timeout` with `Retry-After: 1` (a command may still complete: retry with the same `Idempotency-Key`); live feeds send a heartbeat after 15 s without events."
+            "description": "Tally is an append-only event store with a double-entry ledger on top. This document describes every route the server serves.\n\n**Authentication.** Every `/v1` route except `GET /v1/openapi.json` needs an API key sent as `Authorization: Bearer tally_<id>_<secret>`. Each key has one role, and each route needs one permission (named by `x-tally-permission` on the operation):\n\n| Role | Permissions |\n| --- | --- |\n| `admin` | every permission (including `manageProjections`, `signCheckpoints` and `manageKeys`) |\n| `writer` | `appendEvents`, `readStreams`, `readEvents` |\n| `submitter` | `submitCommands`, `readProjections` |\n| `reader` | `readProjections`, `readStreams` |\n| `auditor` | `readEvents`, `readStreams`, `readProofs` |\n\nNo key, or a key that is not valid or was revoked, is answered 401 `unauthorized` with a `WWW-Authenticate: Bearer realm=\"tally\"` challenge; a key whose role lacks the permission is answered 403 `forbidden`. `/health/live`, `/health/ready`, `/metrics` and `/v1/openapi.json` need no key.\n\n**Errors** are RFC 9457 problem details served as `application/problem+json`: `type` is `https://tally.dev/problems/<slug>` (clients match on it), `title` is the same for every occurrence, `detail` describes this one, `instance` is the request path, and extension members carry the data (for example `pointer`, `parameter`, `rule`). A path no route serves is 404 `not-found`; a method the path does not support is 405 `method-not-allowed` with an `Allow` header; an unexpected failure is 500 `internal` without detail.\n\n**Request ids.** A client's `X-Request-ID` (1-128 visible ASCII characters) is kept, otherwise the server makes one; it is echoed on every response, written to the logs and recorded in the metadata of the events a request appends (`correlationId`).\n\n**Pagination** is by cursor: a page holds at most `limit` items (1-1000, default 100; a larger `limit` is refused with 400) and a `next` member with the relative link to the next page, or `null` at the end; the same link is sent as `Link: <...>; rel=\"next\"`.\n\n**Positions.** Every event has a log position (1, 2, 3, ...) and a revision in its stream (0, 1, 2, ...). `GET /v1/events` and reads of projection documents carry a `Tally-Position` header: the log position the answer reflects. Projection reads accept `minPosition` to wait (at most 10 s) until the read model has caught up with a write the client made.\n\n**Idempotency.** A command sent again with the same `Idempotency-Key`, or an append whose events carry the same ids and content, is not applied twice: the original answer comes back with status 200 and `Idempotent-Replayed: true`.\n\n**Limits** (defaults): request bodies up to 1 MiB (413 `body-too-large`); at most 1000 events per append (422 `too-many-events`); a handler that has not answered within 30 s is answered 503 `request-timeout` with `Retry-After: 1` (a command may still complete: retry with the same `Idempotency-Key`); live feeds send a heartbeat after 15 s without events."
           },
           "security": [
             {
@@ -37,6 +37,10 @@ enum OpenAPIDocument {
             {
               "name": "Keys",
               "description": "API key administration."
+            },
+            {
+              "name": "Audit",
+              "description": "Signed checkpoints, the verifier key, inclusion and consistency proofs."
             },
             {
               "name": "Operations",
@@ -1565,6 +1569,352 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/v1/checkpoints/latest": {
+              "get": {
+                "operationId": "getLatestCheckpoint",
+                "summary": "Get the latest signed checkpoint",
+                "description": "The checkpoint of the largest tree the server has signed: its size, origin and root (hex) and the signed note, a C2SP `tlog-checkpoint` in a `signed-note` with an Ed25519 signature (see `docs/FORMAT.md`). Check the note with the verifier key you pinned (`GET /v1/checkpoint-key` once, or `<data-dir>/checkpoint-verifier.key`), never with the members beside it.",
+                "tags": [
+                  "Audit"
+                ],
+                "x-tally-permission": "readProofs",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/XRequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The latest checkpoint.",
+                    "headers": {
+                      "X-Request-ID": {
+                        "$ref": "#/components/headers/XRequestID"
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Checkpoint"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound",
+                    "description": "`checkpoint-not-found`: none was signed yet."
+                  }
+                }
+              }
+            },
+            "/v1/checkpoints/{size}": {
+              "get": {
+                "operationId": "getCheckpoint",
+                "summary": "Get the signed checkpoint of one tree size",
+                "description": "A checkpoint from the history the server keeps: one per tree size it signed (periodically when the log grew, and on `POST /v1/checkpoints`).",
+                "tags": [
+                  "Audit"
+                ],
+                "x-tally-permission": "readProofs",
+                "parameters": [
+                  {
+                    "name": "size",
+                    "in": "path",
+                    "required": true,
+                    "description": "The tree size (the log position of the last event covered).",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  {
+                    "$ref": "#/components/parameters/XRequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The checkpoint.",
+                    "headers": {
+                      "X-Request-ID": {
+                        "$ref": "#/components/headers/XRequestID"
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Checkpoint"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest",
+                    "description": "`invalid-parameter`: `size` is not a whole number."
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound",
+                    "description": "`checkpoint-not-found` (with `size`): no checkpoint was signed at that size."
+                  }
+                }
+              }
+            },
+            "/v1/checkpoints": {
+              "post": {
+                "operationId": "signCheckpoint",
+                "summary": "Sign a checkpoint of the current head",
+                "description": "Signs and stores a checkpoint of the tree as it stands, and writes it to `<data-dir>/checkpoint.latest`; if the latest checkpoint already covers the head, that one is returned with 200. No body.",
+                "tags": [
+                  "Audit"
+                ],
+                "x-tally-permission": "signCheckpoints",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/XRequestID"
+                  }
+                ],
+                "responses": {
+                  "201": {
+                    "description": "A new checkpoint.",
+                    "headers": {
+                      "X-Request-ID": {
+                        "$ref": "#/components/headers/XRequestID"
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Checkpoint"
+                        }
+                      }
+                    }
+                  },
+                  "200": {
+                    "description": "The head had not moved: the latest checkpoint.",
+                    "headers": {
+                      "X-Request-ID": {
+                        "$ref": "#/components/headers/XRequestID"
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Checkpoint"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound",
+                    "description": "`checkpoints-not-configured`: the server has no signing key."
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/ServiceUnavailable",
+                    "description": "`request-timeout`, `overloaded` or `shutting-down`; retry after `Retry-After` seconds."
+                  },
+                  "507": {
+                    "$ref": "#/components/responses/InsufficientStorage"
+                  }
+                }
+              }
+            },
+            "/v1/checkpoint-key": {
+              "get": {
+                "operationId": "getCheckpointKey",
+                "summary": "Get the checkpoint verifier key",
+                "description": "The public key that signs checkpoints, as a Go `sumdb/note` verifier key string (`<name>+<key id>+<base64(0x01 || Ed25519 public key)>`), and the checkpoints' origin. Pin it once, out of band if you can (it is also in `<data-dir>/checkpoint-verifier.key`).",
+                "tags": [
+                  "Audit"
+                ],
+                "x-tally-permission": "readProofs",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/XRequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The verifier key.",
+                    "headers": {
+                      "X-Request-ID": {
+                        "$ref": "#/components/headers/XRequestID"
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/CheckpointKey"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound",
+                    "description": "`checkpoints-not-configured`: the server has no signing key."
+                  }
+                }
+              }
+            },
+            "/v1/proofs/inclusion": {
+              "get": {
+                "operationId": "getInclusionProof",
+                "summary": "Prove an event is in a tree",
+                "description": "The RFC 9162 inclusion proof (audit path, §2.1.3) of the event at `position` in the tree of the first `treeSize` events. Recompute the event's leaf hash from its bytes (the `leafHash` member of every event shows it), fold the path into a root and compare it with the root of a signed checkpoint of size `treeSize`. Hashes are lower-case hex.",
+                "tags": [
+                  "Audit"
+                ],
+                "x-tally-permission": "readProofs",
+                "parameters": [
+                  {
+                    "name": "position",
+                    "in": "query",
+                    "required": true,
+                    "description": "The event's log position.",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  },
+                  {
+                    "name": "treeSize",
+                    "in": "query",
+                    "required": true,
+                    "description": "The size of the tree, for example a signed checkpoint's.",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  },
+                  {
+                    "$ref": "#/components/parameters/XRequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The proof.",
+                    "headers": {
+                      "X-Request-ID": {
+                        "$ref": "#/components/headers/XRequestID"
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/InclusionProof"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest",
+                    "description": "`invalid-parameter`: `position` or `treeSize` missing or not a whole number."
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound",
+                    "description": "`tree-too-small` (the log is shorter than `treeSize`) or `position-not-in-tree` (`position` is 0 or beyond `treeSize`)."
+                  }
+                }
+              }
+            },
+            "/v1/proofs/consistency": {
+              "get": {
+                "operationId": "getConsistencyProof",
+                "summary": "Prove a tree extends an older one",
+                "description": "The RFC 9162 consistency proof (§2.1.4) that the tree of the first `from` events is a prefix of the tree of the first `to`: the log only appended in between. Check it against the roots of two signed checkpoints. Empty when `from` is 0 or equals `to`. Hashes are lower-case hex.",
+                "tags": [
+                  "Audit"
+                ],
+                "x-tally-permission": "readProofs",
+                "parameters": [
+                  {
+                    "name": "from",
+                    "in": "query",
+                    "required": true,
+                    "description": "The older tree's size.",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  {
+                    "name": "to",
+                    "in": "query",
+                    "required": true,
+                    "description": "The newer tree's size.",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  {
+                    "$ref": "#/components/parameters/XRequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The proof.",
+                    "headers": {
+                      "X-Request-ID": {
+                        "$ref": "#/components/headers/XRequestID"
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/ConsistencyProof"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest",
+                    "description": "`invalid-parameter`: `from` or `to` missing or not a whole number."
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound",
+                    "description": "`tree-too-small`: the log is shorter than `to`."
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/UnprocessableContent",
+                    "description": "`tree-sizes-out-of-order`: `from` is larger than `to`."
+                  }
+                }
+              }
+            },
             "/health/live": {
               "get": {
                 "operationId": "getLiveness",
@@ -1757,7 +2107,8 @@ enum OpenAPIDocument {
                   "tags",
                   "data",
                   "metadata",
-                  "recordedAt"
+                  "recordedAt",
+                  "leafHash"
                 ],
                 "properties": {
                   "position": {
@@ -1805,6 +2156,132 @@ enum OpenAPIDocument {
                     "examples": [
                       "2026-11-27T14:05:09.123456Z"
                     ]
+                  },
+                  "leafHash": {
+                    "type": "string",
+                    "pattern": "^[0-9a-f]{64}$",
+                    "description": "The event's Merkle leaf hash (RFC 6962, over its canonical bytes, see docs/FORMAT.md), hex: what an inclusion proof starts from. A convenience: auditors recompute it."
+                  }
+                }
+              },
+              "Checkpoint": {
+                "type": "object",
+                "description": "A signed checkpoint: the signed note and, for convenience, what it states (trust the note only once its signature checks out).",
+                "required": [
+                  "size",
+                  "origin",
+                  "root",
+                  "note"
+                ],
+                "properties": {
+                  "size": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The tree size."
+                  },
+                  "origin": {
+                    "type": "string",
+                    "description": "The log's name, the note's first line.",
+                    "examples": [
+                      "tally.local/e53706b95265b2ee"
+                    ]
+                  },
+                  "root": {
+                    "type": "string",
+                    "pattern": "^[0-9a-f]{64}$",
+                    "description": "The root hash, hex (base64 in the note)."
+                  },
+                  "note": {
+                    "type": "string",
+                    "description": "The C2SP signed note, byte for byte as signed.",
+                    "examples": [
+                      "tally.local/test\n3\ne9ajD8aGEQGzF9PuX+7PEJhES1052EoBHEUCMMgkJoo=\n\n— tally.local/test Man/76cpHPD2eylseuAbv3vf9shq+WMyCfSjElMXXJVXPU+heQzgNNP3d5J8m4bPwaP1rgbnoETiJljKR/DgwzrVTwI=\n"
+                    ]
+                  }
+                }
+              },
+              "CheckpointKey": {
+                "type": "object",
+                "required": [
+                  "origin",
+                  "verifierKey"
+                ],
+                "description": "The key that signs checkpoints.",
+                "properties": {
+                  "origin": {
+                    "type": "string",
+                    "description": "The checkpoints' origin line."
+                  },
+                  "verifierKey": {
+                    "type": "string",
+                    "description": "A Go `sumdb/note` verifier key string.",
+                    "examples": [
+                      "tally.local/test+31a9ffef+ATrDbDR0IWByx5R2iMNVysQSHtmsQ/71WEifez1lDhz6"
+                    ]
+                  }
+                }
+              },
+              "InclusionProof": {
+                "type": "object",
+                "required": [
+                  "position",
+                  "leafIndex",
+                  "treeSize",
+                  "path"
+                ],
+                "description": "An RFC 9162 inclusion proof.",
+                "properties": {
+                  "position": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "The event's position."
+                  },
+                  "leafIndex": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Its leaf index: position - 1."
+                  },
+                  "treeSize": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "The tree's size."
+                  },
+                  "path": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "pattern": "^[0-9a-f]{64}$"
+                    },
+                    "description": "The sibling subtree hashes from the leaf up, hex."
+                  }
+                }
+              },
+              "ConsistencyProof": {
+                "type": "object",
+                "required": [
+                  "from",
+                  "to",
+                  "path"
+                ],
+                "description": "An RFC 9162 consistency proof.",
+                "properties": {
+                  "from": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The older tree's size."
+                  },
+                  "to": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The newer tree's size."
+                  },
+                  "path": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "pattern": "^[0-9a-f]{64}$"
+                    },
+                    "description": "The proof's hashes in RFC 9162 order, hex."
                   }
                 }
               },

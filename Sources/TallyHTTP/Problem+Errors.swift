@@ -165,6 +165,11 @@ extension Problem {
                 detail: "A consistency proof leads from a tree to a larger one; \(oldSize) is larger than \(newSize).")
             extend("oldSize", integer: oldSize)
             extend("newSize", integer: newSize)
+        case .checkpointNotFound(let size):
+            self.init(
+                "checkpoint-not-found", "No checkpoint of that size", .notFound,
+                detail: size.map { "No checkpoint was signed at tree size \($0)." } ?? "No checkpoint was signed yet.")
+            if let size { extend("size", integer: size) }
         case .unknownProjection(let name):
             self.init("unknown-projection", "No such projection", .notFound, detail: "No projection is named \(name).")
         case .inlineProjectionNotRebuildable(let name):

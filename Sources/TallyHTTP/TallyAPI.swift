@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 package import Hummingbird
 import HTTPTypes
 import Ledger
@@ -23,6 +24,8 @@ package struct TallyAPI: Sendable {
     package let limits: HTTPLimits
     /// Where requests are counted and timed.
     package let metrics: HTTPMetrics
+    /// Signs checkpoints on demand and names the verifier key; `nil` serves the stored history only.
+    package let checkpoints: CheckpointPublisher?
     /// Every route, filled in by ``makeRouter()``.
     package let routes = RouteTable()
     /// The inline `account-balances` table ledger commands decide against.
@@ -33,9 +36,10 @@ package struct TallyAPI: Sendable {
     /// The API over `log`, whose inline projectors must include ``AccountBalances``.
     ///
     /// - Throws: ``EventLogError/unknownProjection(_:)`` if the log has no `account-balances` projector.
-    package init(log: EventLog, keys: APIKeyStore, limits: HTTPLimits = .init(), metrics: HTTPMetrics = .init())
-        throws
-    {
+    package init(
+        log: EventLog, keys: APIKeyStore, limits: HTTPLimits = .init(), metrics: HTTPMetrics = .init(),
+        checkpoints: CheckpointPublisher? = nil
+    ) throws {
         let balancesName = AccountBalances().name
         guard let balances = log.inlineTable(named: balancesName) else {
             throw EventLogError.unknownProjection(balancesName)
@@ -44,6 +48,7 @@ package struct TallyAPI: Sendable {
         self.keys = keys
         self.limits = limits
         self.metrics = metrics
+        self.checkpoints = checkpoints
         self.balances = balances
         self.queries = Dictionary(uniqueKeysWithValues: LedgerCommand.queries.map { ($0.projectionName, $0) })
     }
@@ -60,6 +65,7 @@ package struct TallyAPI: Sendable {
         addProjectionRoutes(to: router)
         addProjectionAdministrationRoutes(to: router)
         addKeyRoutes(to: router)
+        addAuditRoutes(to: router)
         addOperationRoutes(to: router)
         return router
     }
@@ -84,23 +90,47 @@ package struct TallyAPI: Sendable {
 
     /// Runs `handler`, or throws a 503 problem if it has not answered within `timeout`. A command
     /// still in the writer then finishes on its own; retrying it with the same `Idempotency-Key` is safe.
+    ///
+    /// The handler runs in its own task rather than a task group's child: a group waits for every
+    /// child before it returns, and a command waiting on a stuck writer would hold the 503 back.
     private static func answer(
         within timeout: Duration, _ handler: @escaping @Sendable () async throws -> Response
     ) async throws -> Response {
-        try await withThrowingTaskGroup(of: Response?.self) { group in
-            group.addTask { try await handler() }
-            group.addTask {
+        let work = Task { try await handler() }
+        let first = FirstOutcome<Response>()
+        return try await withCheckedThrowingContinuation { continuation in
+            first.set(continuation)
+            let timer = Task {
                 try await Task.sleep(for: timeout)
-                return nil
+                var problem = Problem(
+                    "request-timeout", "The request took too long", .serviceUnavailable,
+                    detail:
+                        "No answer within \(timeout). A command may still complete: retry with the same Idempotency-Key."
+                )
+                problem.headers[.retryAfter] = "1"
+                first.resume(with: .failure(problem))
             }
-            defer { group.cancelAll() }
-            if let response = try await group.next()! { return response }
-            var problem = Problem(
-                "request-timeout", "The request took too long", .serviceUnavailable,
-                detail:
-                    "No answer within \(timeout). A command may still complete: retry with the same Idempotency-Key.")
-            problem.headers[.retryAfter] = "1"
-            throw problem
+            Task {
+                let result = await work.result
+                timer.cancel()
+                first.resume(with: result)
+            }
+        }
+    }
+}
+
+/// Resumes a continuation with whichever outcome arrives first, and ignores the rest.
+private final class FirstOutcome<Value: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Value, any Error>?>(nil)
+
+    func set(_ continuation: CheckedContinuation<Value, any Error>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func resume(with result: Result<Value, any Error>) {
+        continuation.withLock { continuation in
+            continuation?.resume(with: result)
+            continuation = nil
         }
     }
 }

@@ -29,6 +29,7 @@ enum WriteOperation: Sendable {
     case project(AsyncProjections, index: Int, limit: Int)
     case resetProjection(AsyncProjections, index: Int)
     case resolveDeadLetter(DeadLetterResolution, projector: any Projector, table: ProjectionTable, position: UInt64)
+    case signCheckpoint(CheckpointSigning)
 
     var estimatedBytes: Int {
         switch self {
@@ -36,7 +37,7 @@ enum WriteOperation: Sendable {
         case .restore(let events): events.reduce(0) { $0 + $1.event.data.count + $1.event.metadata.count + 256 }
         case .command(let handler): handler.estimatedBytes
         case .project(_, _, let limit): limit * 512
-        case .resolveDeadLetter, .resetProjection: 4096
+        case .resolveDeadLetter, .resetProjection, .signCheckpoint: 4096
         }
     }
 }
@@ -46,6 +47,7 @@ enum WriteResult: Sendable {
     case receipt(AppendReceipt)
     case projected(ProjectionProgress)
     case resolved(Bool)
+    case checkpoint(StoredCheckpoint, isNew: Bool)
 }
 
 /// The record of a command that ran: `commands` maps its id to this.

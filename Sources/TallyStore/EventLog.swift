@@ -1,6 +1,7 @@
 package import Logging
 package import Metrics
 package import TallyLMDB
+package import TallyVerify
 
 /// Tally's append-only event log in one LMDB environment: the only way events are written or read.
 ///
@@ -151,6 +152,21 @@ package final class EventLog: LogReading, Sendable {
     @discardableResult
     package func execute(_ command: some CommandHandler) async throws -> AppendReceipt {
         try await receipt(of: .command(command))
+    }
+
+    /// Signs a checkpoint of the log's tree as it stands once earlier writes commit, and stores it
+    /// under its tree size, unless the latest stored checkpoint is already of that size.
+    ///
+    /// - Returns: The latest checkpoint (the new one, or the one already at the head) and whether it is new.
+    /// - Throws: ``CheckpointError`` for an origin that cannot be a checkpoint's first line; otherwise as ``append(_:)``.
+    package func signCheckpoint(origin: String, with signer: CheckpointSigner) async throws
+        -> (checkpoint: StoredCheckpoint, isNew: Bool)
+    {
+        guard
+            case .checkpoint(let checkpoint, let isNew) = try await writer.submit(
+                .signCheckpoint(CheckpointSigning(origin: origin, signer: signer)))
+        else { throw EventLogError.corrupted("the writer answered a checkpoint with something else") }
+        return (checkpoint, isNew)
     }
 
     /// The table of the inline projector named `name`, for its queries (and its commands' decisions).

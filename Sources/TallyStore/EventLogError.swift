@@ -16,6 +16,8 @@ package enum EventLogError: Error, Equatable, Sendable {
     case positionNotInTree(position: UInt64, treeSize: UInt64)
     /// A consistency proof was asked from a tree larger than the one it should lead to.
     case treeSizesOutOfOrder(oldSize: UInt64, newSize: UInt64)
+    /// No checkpoint was signed at this tree size (`nil`: none was signed at all).
+    case checkpointNotFound(size: UInt64?)
     /// No projection has this name.
     case unknownProjection(String)
     /// The projection is inline: it is rebuilt at open when its version changes, never while serving.

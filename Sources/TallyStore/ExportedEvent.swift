@@ -63,6 +63,8 @@ package struct ExportedEvent: Sendable, Equatable {
             stream: try StreamID(try decoded("stream", as: String.self)), id: id,
             type: try decoded("type", as: String.self), tags: try decoded("tags", as: [String].self),
             data: Array(try member("data")), metadata: Array(try member("metadata")))
+        // `leafHash`, which reads write too, is ignored: the leaf is always recomputed from the
+        // content (``leafHash``), so an altered line is caught by the tree, never trusted.
     }
 
     /// The event's Merkle leaf hash: the leaf the exported log holds for it, if the line is true.

@@ -58,6 +58,21 @@ extension LogReading {
         try environment.read { [reader] txn in try reader.consistencyProof(from: oldSize, to: newSize, in: txn) }
     }
 
+    /// The signed checkpoint of the largest tree, or `nil` if none was signed yet.
+    package func latestCheckpoint() throws -> StoredCheckpoint? {
+        try environment.read { [reader] txn in try reader.latestCheckpoint(in: txn) }
+    }
+
+    /// The signed checkpoint of the tree of `size` events, or `nil` if none was signed at that size.
+    package func checkpoint(size: UInt64) throws -> StoredCheckpoint? {
+        try environment.read { [reader] txn in try reader.checkpoint(size: size, in: txn) }
+    }
+
+    /// Up to `limit` signed checkpoints of trees larger than `after`, smallest first.
+    package func checkpoints(after: UInt64 = 0, limit: Int = 100) throws -> CheckpointPage {
+        try environment.read { [reader] txn in try reader.checkpoints(after: after, limit: limit, in: txn) }
+    }
+
     /// The event at `position`, or `nil` if there is none.
     package func event(at position: UInt64) throws -> RecordedEvent? {
         try environment.read { [reader] txn in try reader.event(at: position, in: txn) }

@@ -25,6 +25,9 @@ struct LogSchema: Sendable {
     let meta: Database
     /// command id (16) → fingerprint ‖ first position (8, BE) ‖ event count (4, BE).
     let commands: Database
+    /// tree size (8, BE) → signed checkpoint note (UTF-8). `nil` only in a read-only open of a log
+    /// written before checkpoints existed: it has none, and LMDB cannot create a database read-only.
+    let checkpoints: Database?
 
     private static let indexFlags: Database.Flags = [.duplicateSort, .duplicateFixed]
 
@@ -51,6 +54,9 @@ struct LogSchema: Sendable {
         merkle = try open("merkle")
         meta = try open("meta")
         commands = try open("commands")
+        // Added after format 1 shipped without a version bump: a writable open creates it, a
+        // read-only open of an older log reads it as empty.
+        checkpoints = try environment.openDatabase("checkpoints")
     }
 
     static let formatVersionKey = Array("format-version".utf8)

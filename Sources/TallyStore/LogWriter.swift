@@ -225,6 +225,11 @@ final class LogWriter: Sendable {
                     .resolved(
                         try registry.resolveDeadLetter(resolution, of: event, with: projector, table: table, in: txn)))
             }
+        case .signCheckpoint(let signing):
+            try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in
+                let (checkpoint, isNew) = try signing.sign(reader: appender.reader, in: txn)
+                return .checkpointed(checkpoint, isNew: isNew)
+            }
         case .append(let request):
             guard let plan = try refuseOrRecord(pending, { try appender.plan(request, in: txn) }) else { return }
             try write(plan, for: pending, command: nil, state: &state, recordedAt: recordedAt, in: txn)
@@ -382,6 +387,8 @@ final class PendingAppend: @unchecked Sendable {
         case projected(ProjectionProgress)
         /// A dead letter retried or skipped: whether it is resolved.
         case resolved(Bool)
+        /// The latest signed checkpoint, and whether this operation signed it.
+        case checkpointed(StoredCheckpoint, isNew: Bool)
     }
 
     init(operation: WriteOperation, continuation: CheckedContinuation<WriteResult, any Error>) {
@@ -402,6 +409,8 @@ final class PendingAppend: @unchecked Sendable {
         case .success(.replayed(let receipt)): continuation.resume(returning: .receipt(receipt))
         case .success(.projected(let progress)): continuation.resume(returning: .projected(progress))
         case .success(.resolved(let resolved)): continuation.resume(returning: .resolved(resolved))
+        case .success(.checkpointed(let checkpoint, let isNew)):
+            continuation.resume(returning: .checkpoint(checkpoint, isNew: isNew))
         case .failure(let error): continuation.resume(throwing: error)
         case nil: continuation.resume(throwing: EventLogError.corrupted("append finished without an outcome"))
         }

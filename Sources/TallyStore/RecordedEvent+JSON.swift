@@ -3,7 +3,8 @@ package import TallyCore
 package import TallyVerify
 
 extension JSONWriter {
-    /// Writes an event as every read returns it; `data` and `metadata` are the stored bytes.
+    /// Writes an event as every read returns it; `data` and `metadata` are the stored bytes, and
+    /// `leafHash` its Merkle leaf hash (hex), what an inclusion proof starts from.
     package mutating func write(_ event: RecordedEvent) {
         object { json in
             json.member("position", integer: event.position)
@@ -16,6 +17,7 @@ extension JSONWriter {
             json.member("data", raw: event.data)
             json.member("metadata", raw: event.metadata)
             json.member("recordedAt", string: event.recordedAt.iso8601)
+            json.member("leafHash", string: event.leafHash.hex)
         }
     }
 

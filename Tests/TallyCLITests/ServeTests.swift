@@ -610,3 +610,155 @@ struct OnlineCommandTests {
         #expect(revoked.status == 77)
     }
 }
+
+@Suite("Checkpoints from tally serve, checked by tally audit and tally verify")
+struct CheckpointCommandTests {
+    /// Waits until `<data>/checkpoint.latest` states a tree of `size` events; returns the note.
+    private func latestNote(in data: String, size: UInt64, verifier: CheckpointVerifier) async throws -> String {
+        for _ in 0..<200 {
+            if let note = try? String(contentsOfFile: "\(data)/checkpoint.latest", encoding: .utf8),
+                let signed = try? SignedCheckpoint(verifying: note, with: verifier), signed.treeHead.size == size
+            {
+                return note
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("no checkpoint of size \(size) appeared in \(data)/checkpoint.latest")
+        return ""
+    }
+
+    @Test func thePeriodicSignerSignsTheGrownLogAndTheAuditCommandsCheckIt() async throws {
+        let server = try Server(environment: ["TALLY_CHECKPOINT_INTERVAL": "1", "TALLY_ORIGIN": "example.com/ledger"])
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let data = "\(server.directory)/data"
+        let mode = try FileManager.default.attributesOfItem(atPath: "\(data)/checkpoint-signing.key")[.posixPermissions]
+        #expect(mode as? Int == 0o600)
+        let keyFile = "\(data)/checkpoint-verifier.key"
+        let verifier = try CheckpointVerifier(parsing: try String(contentsOfFile: keyFile, encoding: .utf8))
+        #expect(verifier.name == "example.com/ledger")
+        #expect(try String(contentsOfFile: server.stderrPath, encoding: .utf8).contains(verifier.keyString))
+
+        // The first checkpoint is of the empty log; the signer signs again once the log grew.
+        _ = try await latestNote(in: data, size: 0, verifier: verifier)
+        try await server.openAccount("a")
+        try await server.openAccount("b")
+        let note = try await latestNote(in: data, size: 2, verifier: verifier)
+        let signed = try SignedCheckpoint(verifying: note, with: verifier)
+        #expect(signed.checkpoint.origin == "example.com/ledger")
+
+        let online = ["--url", server.url, "--token", try server.adminToken]
+        let fetched = try tally(["audit", "checkpoint", "--size", "2", "--key", keyFile] + online)
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+        #expect(fetched.stdout == note)
+        let proved = try tally(["audit", "prove", "2", "--key", keyFile] + online)
+        #expect(proved.status == 0, "\(proved.stderr)")
+        #expect(proved.stdout.contains("verified: the event is in the signed tree of size 2"))
+        let json = try tally(["audit", "prove", "1", "--key", keyFile, "--output", "json"] + online)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["verified"] as? Bool == true)
+        #expect(object["root"] as? String == signed.treeHead.root.map { String(format: "%02x", $0) }.joined())
+        let beyond = try tally(["audit", "prove", "3", "--key", keyFile] + online)
+        #expect(beyond.status == 65)
+
+        // The kept checkpoint of size 2 is extended by the latest once a third account grows the log.
+        let kept = "\(server.directory)/kept.txt"
+        try Data(fetched.stdout.utf8).write(to: URL(fileURLWithPath: kept))
+        try await server.openAccount("c")
+        _ = try await latestNote(in: data, size: 3, verifier: verifier)
+        let consistent = try tally(["audit", "consistency", "--from", kept, "--key", keyFile] + online)
+        #expect(consistent.status == 0, "\(consistent.stderr)")
+        #expect(consistent.stdout.contains("signed tree of size 3"))
+        #expect(consistent.stdout.contains("kept one of size 2"))
+
+        // A key other than the pinned one: refused.
+        let other = try CheckpointSigner.generate(name: "example.com/ledger")
+        let otherFile = "\(server.directory)/other.key"
+        try Data(other.verifier.keyString.utf8).write(to: URL(fileURLWithPath: otherFile))
+        let impostor = try tally(["audit", "prove", "1", "--key", otherFile] + online)
+        #expect(impostor.status == 65)
+        #expect(impostor.stderr.contains("not signed by the pinned key"))
+    }
+
+    @Test func tallyVerifyPinsASignedCheckpointAndRejectsATamperedOne() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        try await server.openAccount("a")
+        try await server.openAccount("b")
+        let data = "\(server.directory)/data"
+        let keyFile = "\(data)/checkpoint-verifier.key"
+        let verifier = try CheckpointVerifier(parsing: try String(contentsOfFile: keyFile, encoding: .utf8))
+        let signed = try await post("\(server.url)/v1/checkpoints", token: try server.adminToken, json: "")
+        #expect(signed.status == 201)
+        let note = try await latestNote(in: data, size: 2, verifier: verifier)
+        #expect(signed.body["note"] as? String == note)
+
+        let good = try tally([
+            "verify", "--data-dir", data, "--checkpoint", "\(data)/checkpoint.latest", "--key", keyFile,
+        ])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("reproduces the pinned root at size 2"))
+
+        // Tampered: the size changed, a root bit flipped, the signature altered.
+        var lines = note.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let tampered = [
+            note.replacingOccurrences(of: "\n2\n", with: "\n1\n"),
+            { () -> String in
+                var root = Array(lines[2].utf8)
+                root[0] = root[0] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+                lines[2] = String(decoding: root, as: UTF8.self)
+                return lines.joined(separator: "\n")
+            }(),
+            String(note.dropLast(3)) + (note.dropLast(2).last == "A" ? "B" : "A") + "=\n",
+        ]
+        for (index, text) in tampered.enumerated() {
+            let file = "\(server.directory)/tampered-\(index).txt"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+            let run = try tally(["verify", "--data-dir", data, "--checkpoint", file, "--key", keyFile])
+            #expect(run.status == 65, "tampered \(index): \(run.stdout) \(run.stderr)")
+            #expect(run.stderr.hasPrefix("tally: "))
+        }
+    }
+}
+
+@Suite("tally serve's signing key")
+struct SigningKeyTests {
+    @Test func aGivenSigningKeySignsAndItsVerifierKeyIsWritten() async throws {
+        // The test key of tools/checkpoint-vectors.py.
+        let directory = temporaryDataDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let keyFile = "\(directory)/signing.key"
+        try Data(
+            "PRIVATE+KEY+tally.local/test+31a9ffef+Aaf1dw+dYH3Q8DXVpIxi3gP1BHSFGg7ZT36PU60spP7j\n".utf8
+        ).write(to: URL(fileURLWithPath: keyFile))
+        let server = try Server(directory: directory, environment: ["TALLY_SIGNING_KEY": keyFile])
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        let data = "\(directory)/data"
+        #expect(
+            try String(contentsOfFile: "\(data)/checkpoint-verifier.key", encoding: .utf8)
+                == "tally.local/test+31a9ffef+ATrDbDR0IWByx5R2iMNVysQSHtmsQ/71WEifez1lDhz6\n")
+        #expect(!FileManager.default.fileExists(atPath: "\(data)/checkpoint-signing.key"))
+        try await server.openAccount("a")
+        let signed = try await post("\(server.url)/v1/checkpoints", token: try server.adminToken, json: "")
+        let note = try #require(signed.body["note"] as? String)
+        let verifier = try CheckpointVerifier(
+            parsing: "tally.local/test+31a9ffef+ATrDbDR0IWByx5R2iMNVysQSHtmsQ/71WEifez1lDhz6")
+        let checkpoint = try SignedCheckpoint(verifying: note, with: verifier)
+        #expect(checkpoint.treeHead.size == 1)
+        #expect(checkpoint.checkpoint.origin == "tally.local/test")
+    }
+
+    @Test(arguments: ["missing.key", "bad.key"])
+    func anUnusableSigningKeyIsAUsageError(file: String) throws {
+        let directory = temporaryDataDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data("not a key\n".utf8).write(to: URL(fileURLWithPath: "\(directory)/bad.key"))
+        let run = try tally(
+            ["serve", "--data-dir", "\(directory)/data", "--port", "0", "--signing-key", "\(directory)/\(file)"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains(file))
+    }
+}

@@ -61,6 +61,10 @@ struct TallyBinaryTests {
         (["ledger", "deposit", "--help"], "tally-ledger-deposit-help.txt"),
         (["keys", "--help"], "tally-keys-help.txt"), (["import", "--help"], "tally-import-help.txt"),
         (["verify", "--help"], "tally-verify-help.txt"), (["replay", "--help"], "tally-replay-help.txt"),
+        (["audit", "--help"], "tally-audit-help.txt"),
+        (["audit", "checkpoint", "--help"], "tally-audit-checkpoint-help.txt"),
+        (["audit", "prove", "--help"], "tally-audit-prove-help.txt"),
+        (["audit", "consistency", "--help"], "tally-audit-consistency-help.txt"),
     ])
     func helpTextMatchesItsGoldenCopy(arguments: [String], golden: String) throws {
         let process = try tally(arguments)

@@ -20,6 +20,12 @@ private let protectedRoutes: [(method: HTTPRequest.Method, uri: String, json: St
     (.post, "/v1/keys", #"{"name":"n","role":"reader"}"#, .manageKeys),
     (.get, "/v1/keys", nil, .manageKeys),
     (.delete, "/v1/keys/000000000000", nil, .manageKeys),
+    (.get, "/v1/checkpoints/latest", nil, .readProofs),
+    (.get, "/v1/checkpoints/1", nil, .readProofs),
+    (.post, "/v1/checkpoints", nil, .signCheckpoints),
+    (.get, "/v1/checkpoint-key", nil, .readProofs),
+    (.get, "/v1/proofs/inclusion?position=1&treeSize=1", nil, .readProofs),
+    (.get, "/v1/proofs/consistency?from=0&to=0", nil, .readProofs),
 ]
 
 @Suite("Authentication and roles")
@@ -53,8 +59,8 @@ struct AuthorizationTests {
         #expect(Role.writer.permissions == [.appendEvents, .readStreams, .readEvents])
         #expect(Role.submitter.permissions == [.submitCommands, .readProjections])
         #expect(Role.reader.permissions == [.readProjections, .readStreams])
-        #expect(Role.auditor.permissions == [.readEvents, .readStreams])
-        #expect(Permission.allCases.count == 7)
+        #expect(Role.auditor.permissions == [.readEvents, .readStreams, .readProofs])
+        #expect(Permission.allCases.count == 9)
     }
 
     @Test func aMissingOrInvalidKeyIs401OnEveryProtectedRoute() async throws {

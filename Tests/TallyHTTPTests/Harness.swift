@@ -7,6 +7,7 @@ import NIOCore
 import Prometheus
 import TallyHTTP
 import TallyStore
+import TallyVerify
 import Testing
 
 /// A fresh log with the ledger's projections, a key per role, and the API over them; deleted afterwards.
@@ -18,6 +19,8 @@ struct Harness: Sendable {
     let metrics: HTTPMetrics
     /// A live token for each role.
     let tokens: [Role: String]
+    /// The key the API signs checkpoints with (origin `tally.local/test`).
+    let signer: CheckpointSigner
 
     /// Runs `body` with a new harness, its async projections running, and removes everything afterwards.
     static func with<R: Sendable>(
@@ -38,10 +41,13 @@ struct Harness: Sendable {
         let keys = try APIKeyStore(path: "\(directory)/api-keys.json")
         var tokens: [Role: String] = [:]
         for role in Role.allCases { tokens[role] = try keys.create(name: "\(role)", role: role).token }
+        let signer = try CheckpointSigner.generate(name: "tally.local/test")
+        let publisher = CheckpointPublisher(
+            log: log, origin: "tally.local/test", signer: signer, latestPath: "\(directory)/checkpoint.latest")
         let harness = Harness(
             directory: directory, log: log, keys: keys,
-            api: try TallyAPI(log: log, keys: keys, limits: limits, metrics: metrics), metrics: metrics,
-            tokens: tokens)
+            api: try TallyAPI(log: log, keys: keys, limits: limits, metrics: metrics, checkpoints: publisher),
+            metrics: metrics, tokens: tokens, signer: signer)
         return try await withThrowingTaskGroup(of: R?.self) { group in
             group.addTask {
                 try? await log.runProjections()

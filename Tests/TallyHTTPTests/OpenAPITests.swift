@@ -36,7 +36,7 @@ struct OpenAPITests {
                 paths.flatMap { path, operations in
                     operations.keys.filter { $0 != "parameters" }.map { "\($0.uppercased()) \(path)" }
                 })
-            #expect(served.count == 18)
+            #expect(served.count == 24)
             #expect(served.subtracting(described).isEmpty, "served but not described: \(served.subtracting(described))")
             #expect(described.subtracting(served).isEmpty, "described but not served: \(described.subtracting(served))")
         }
@@ -97,7 +97,8 @@ struct OpenAPITests {
                 "invalid-idempotency-key", "wrong-expected-revision", "append-condition-failed", "idempotency-conflict",
                 "stream-not-found", "unknown-projection", "document-not-found", "projection-behind", "overloaded",
                 "storage-full", "busy", "request-timeout", "shutting-down", "key-not-found", "internal",
-                "insufficient-funds", "unknown-account",
+                "insufficient-funds", "unknown-account", "checkpoint-not-found", "checkpoints-not-configured",
+                "tree-too-small", "position-not-in-tree", "tree-sizes-out-of-order",
             ] {
                 #expect(text.contains(slug), "\(slug) is not in the OpenAPI document")
             }
