@@ -3,7 +3,7 @@ import TallyLMDB
 import TallyStore
 import TallyVerify
 
-/// The auditor's figures: verifying a whole log, and making and checking proofs.
+/// The auditor's figures: verifying a whole log, making and checking proofs, signing checkpoints.
 enum VerifyFigures {
     /// Fills a fresh log (no `fsync`: only its contents matter here) with `count` events of about
     /// 100 bytes over 1000 streams, in appends of 1000.
@@ -74,5 +74,21 @@ enum VerifyFigures {
         report.record(
             Sample(events: consistency.count, seconds: (ContinuousClock.now - start).seconds),
             id: "consistency-check", label: "consistency proofs checked")
+
+        let signer = try CheckpointSigner.generate(name: "bench.tally.local/\(run)")
+        let checkpoint = try Checkpoint(origin: signer.name, treeHead: head)
+        var notes: [String] = []
+        start = ContinuousClock.now
+        while ContinuousClock.now - start < budget {
+            for _ in 0..<100 { notes.append(try signer.sign(checkpoint).text) }
+        }
+        report.record(
+            Sample(events: notes.count, seconds: (ContinuousClock.now - start).seconds), id: "checkpoint-sign",
+            label: "checkpoints signed (Ed25519, C2SP note)")
+        start = ContinuousClock.now
+        for note in notes { _ = try SignedCheckpoint(verifying: note, with: signer.verifier) }
+        report.record(
+            Sample(events: notes.count, seconds: (ContinuousClock.now - start).seconds), id: "checkpoint-verify",
+            label: "signed checkpoints verified")
     }
 }
