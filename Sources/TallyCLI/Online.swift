@@ -15,35 +15,15 @@ struct OnlineOptions: ParsableArguments {
     /// Runs `body` with a client of the server (from the flags, else the environment, else the
     /// defaults), and prints what it returns.
     func print(_ body: (TallyClient) async throws -> TallyClient.Answer) async throws {
-        let client = try client()
-        do {
-            printAnswer(try await body(client))
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
+        printAnswer(try await withClient(body))
     }
 
     /// Runs `body` with a client of the server, and shuts the client down afterwards.
     func withClient<R>(_ body: (TallyClient) async throws -> R) async throws -> R {
-        let client = try client()
-        let result: R
-        do {
-            result = try await body(client)
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
-        return result
-    }
-
-    private func client() throws -> TallyClient {
         let environment = ProcessInfo.processInfo.environment
-        return try TallyClient(
+        return try await TallyClient.with(
             url: url ?? environment["TALLY_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8080",
-            token: token ?? environment["TALLY_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+            token: token ?? environment["TALLY_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }, body)
     }
 }
 

@@ -79,15 +79,7 @@ struct SourceOptions: ParsableArguments {
             defer { log.close() }
             return try offline(log)
         case .server(let url, let token):
-            let client = try TallyClient(url: url, token: token)
-            do {
-                let result = try await online(client)
-                try await client.shutdown()
-                return result
-            } catch {
-                try? await client.shutdown()
-                throw error
-            }
+            return try await TallyClient.with(url: url, token: token, online)
         }
     }
 }

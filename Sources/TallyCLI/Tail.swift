@@ -64,14 +64,7 @@ extension Tally {
                         if page.next == nil { try await Task.sleep(for: .milliseconds(interval)) }
                     }
                 case .server(let url, let token):
-                    let client = try TallyClient(url: url, token: token)
-                    do {
-                        try await follow(client, emit: emit)
-                    } catch {
-                        try? await client.shutdown()
-                        throw error
-                    }
-                    try await client.shutdown()
+                    try await TallyClient.with(url: url, token: token) { try await follow($0, emit: emit) }
                     throw TallyClientError.unreachable(url: url, reason: "the server ended the feed")
                 }
             }

@@ -44,6 +44,25 @@ package struct TallyClient: Sendable {
         self.timeout = .seconds(max(1, timeout.components.seconds))
     }
 
+    /// Runs `body` with a client of the server at `url`, and closes the client afterwards,
+    /// whether `body` returned or threw.
+    ///
+    /// - Throws: ``TallyClientError/invalidURL(_:)``, or whatever `body` threw.
+    package static func with<R>(
+        url: String, token: String?, _ body: (TallyClient) async throws -> R
+    ) async throws -> R {
+        let client = try TallyClient(url: url, token: token)
+        let result: R
+        do {
+            result = try await body(client)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        return result
+    }
+
     /// Closes the client's connections.
     package func shutdown() async throws {
         try await http.shutdown()
