@@ -7,7 +7,8 @@ package import TallyStore
 /// One account's row in the balances read model: what the ledger's rules need, and where it stands.
 package struct AccountBalance: Sendable, Equatable {
     package let id: String
-    package let owner: String
+    /// Who holds the account; `nil` once erased.
+    package let owner: String?
     package let currency: String
     package let overdraftLimit: Int64
     /// The balance in the currency's minor units.
@@ -41,7 +42,7 @@ package struct AccountBalances: Projector {
     {
         var changed: [String: AccountBalance] = [:]  // the page's rows, folded in memory, written once
         for event in events {
-            guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { continue }
+            guard let ledgerEvent = try Ledger.Event(event) else { continue }
             let id = ledgerEvent.account
             let current = try changed[id] ?? Self.balance(of: id, in: table, txn: txn)
             let before: Ledger.State = current.map { [$0.id: $0.account] } ?? [:]
@@ -66,6 +67,18 @@ package struct AccountBalances: Projector {
         try table.put(moved.stored, forKey: Array(id.utf8), in: txn)
     }
 
+    /// An erased opening forgets the account's owner; the ledger keeps no other personal data, and
+    /// refuses the erasure of anything else it needs (``Ledger/Event/init(afterErasureOf:)``).
+    package func forget(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws {
+        guard case .accountOpened(let opening) = try Ledger.Event(afterErasureOf: event), opening.owner == nil,
+            let row = try Self.balance(of: opening.account, in: table, txn: txn)
+        else { return }
+        let forgotten = AccountBalance(
+            id: row.id, owner: nil, currency: row.currency, overdraftLimit: row.overdraftLimit, balance: row.balance,
+            status: row.status, revision: row.revision, position: row.position)
+        try table.put(forgotten.stored, forKey: Array(row.id.utf8), in: txn)
+    }
+
     /// The row of account `id`, or `nil` if it has never been opened.
     package static func balance(of id: String, in table: ProjectionTable, txn: borrowing some Transaction & ~Copyable)
         throws -> AccountBalance?
@@ -85,14 +98,14 @@ package struct AccountBalances: Projector {
 }
 
 extension AccountBalance {
-    /// The row as stored (version 1): id, owner and currency as text, then overdraft limit and
+    /// The row as stored (version 1): id, owner (empty once erased; owners are never empty) and currency as text, then overdraft limit and
     /// balance (i64), status (u8: 0 active, 1 frozen, 2 closed), revision and position (u64).
     /// Binary rather than JSON: commands read a row and the projector rewrites it on every event,
     /// and JSON coding was measured as the writer's largest cost.
     var stored: [UInt8] {
         var row = ByteWriter()
         row.text(id)
-        row.text(owner)
+        row.text(owner ?? "")
         row.text(currency)
         row.write(overdraftLimit)
         row.write(balance)
@@ -108,7 +121,7 @@ extension AccountBalance {
     init(stored bytes: [UInt8]) throws {
         var row = RowReader(bytes)
         let id = try row.text()
-        let owner = try row.text()
+        let owner = try row.text().nonEmpty
         let currency = try row.text()
         let overdraftLimit = try row.integer(Int64.self)
         let balance = try row.integer(Int64.self)

@@ -37,11 +37,17 @@ package struct AccountStatements: Projector {
     /// The projector at `version` (bump it to rebuild the read model from the log).
     package init(version: Int = 1) { self.version = version }
 
+    /// Holds no personal data (only amounts, counterparties and running balances): nothing to forget, but the erased event must still
+    /// fold (``Ledger/Event/init(afterErasureOf:)``).
+    package func forget(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws {
+        _ = try Ledger.Event(afterErasureOf: event)
+    }
+
     package func apply(_ events: [RecordedEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
     {
         var balances: [String: Int64] = [:]  // running balances of the page's accounts, written once
         for event in events {
-            guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { continue }
+            guard let ledgerEvent = try Ledger.Event(event) else { continue }
             let (kind, amount, counterparty): (StatementEntry.Kind, Int64, String?)
             switch ledgerEvent {
             case .deposited(let movement): (kind, amount, counterparty) = (.deposit, movement.amount, nil)

@@ -31,7 +31,7 @@ extension AccountBalance {
         var json = JSONWriter()
         json.object { json in
             json.member("id", string: id)
-            json.member("owner", string: owner)
+            json.member("owner", optionalString: owner)
             json.member("currency", string: currency)
             json.member("balance", integer: balance)
             json.member("overdraftLimit", integer: overdraftLimit)

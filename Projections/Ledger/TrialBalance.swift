@@ -31,6 +31,12 @@ package struct TrialBalance: Projector {
     /// The projector at `version` (bump it to rebuild the read model from the log).
     package init(version: Int = 1) { self.version = version }
 
+    /// Holds no personal data (only currencies and totals): nothing to forget, but the erased event must still
+    /// fold (``Ledger/Event/init(afterErasureOf:)``).
+    package func forget(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws {
+        _ = try Ledger.Event(afterErasureOf: event)
+    }
+
     package func apply(_ events: [RecordedEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
     {
         // The page folded in memory: accounts' currencies (opened now, or read once) and totals.
@@ -38,7 +44,7 @@ package struct TrialBalance: Projector {
         var opened: [String: String] = [:]
         var changed: [String: CurrencyTotals] = [:]
         for event in events {
-            guard let ledgerEvent = try Ledger.Event(type: event.type, json: event.data) else { continue }
+            guard let ledgerEvent = try Ledger.Event(event) else { continue }
             let account = ledgerEvent.account
             let currency: String
             if case .accountOpened(let opening) = ledgerEvent {

@@ -40,6 +40,11 @@ struct FlatJSONObject {
         return value
     }
 
+    /// The string member `key`, or `nil` if there is none.
+    func optionalString(_ key: String) throws -> String? {
+        members[key] == nil ? nil : try string(key)
+    }
+
     func integer(_ key: String) throws -> Int64 {
         guard case .integer(let value) = members[key] else { throw Ledger.PayloadError.missing(key) }
         return value

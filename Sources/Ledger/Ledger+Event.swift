@@ -33,11 +33,12 @@ extension Ledger {
     /// The payload of ``Event/accountOpened(_:)``.
     package struct AccountOpened: Codable, Sendable, Equatable {
         package let account: String
-        package let owner: String
+        /// Who holds the account; `nil` once erased (personal data, see ``Event/init(type:json:erased:)``).
+        package let owner: String?
         package let currency: String
         package let overdraftLimit: Int64
 
-        package init(account: String, owner: String, currency: String, overdraftLimit: Int64) {
+        package init(account: String, owner: String?, currency: String, overdraftLimit: Int64) {
             self.account = account
             self.owner = owner
             self.currency = currency
@@ -120,16 +121,19 @@ extension Ledger.Event {
     }
 
     /// Rebuilds an event from its stored type name and JSON payload; `nil` for a type the ledger does not know.
+    /// An `erased` event's payload may lack `owner`, the one member that is personal data; every
+    /// other member is what the books are made of and must be there.
     ///
     /// - Throws: ``Ledger/PayloadError`` when the payload does not match the type.
-    package init?(type: String, json: some Collection<UInt8>) throws {
+    package init?(type: String, json: some Collection<UInt8>, erased: Bool = false) throws {
         guard Self.typeNames.contains(type) else { return nil }
         let object = try FlatJSONObject(json)
         switch type {
         case "accountOpened":
             self = .accountOpened(
                 .init(
-                    account: try object.string("account"), owner: try object.string("owner"),
+                    account: try object.string("account"),
+                    owner: erased ? try object.optionalString("owner") : try object.string("owner"),
                     currency: try object.string("currency"), overdraftLimit: try object.integer("overdraftLimit")))
         case "deposited":
             self = .deposited(.init(account: try object.string("account"), amount: try object.integer("amount")))
@@ -163,7 +167,7 @@ extension Ledger.Event {
             json.member("account", string: payload.account)
             json.member("currency", string: payload.currency)
             json.member("overdraftLimit", integer: payload.overdraftLimit)
-            json.member("owner", string: payload.owner)
+            if let owner = payload.owner { json.member("owner", string: owner) }
         case .deposited(let payload), .withdrawn(let payload):
             json.member("account", string: payload.account)
             json.member("amount", integer: payload.amount)

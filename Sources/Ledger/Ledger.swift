@@ -34,8 +34,8 @@ package enum Ledger: Decider {
 
         /// The account's id (its stream is `account-<id>`).
         package let id: String
-        /// Who holds the account.
-        package let owner: String
+        /// Who holds the account; `nil` once erased.
+        package let owner: String?
         /// The ISO 4217 code of every amount in the account.
         package let currency: String
         /// How far below zero the balance may go (≥ 0).
@@ -53,7 +53,7 @@ package enum Ledger: Decider {
 
         /// An account as ``Ledger/evolve(_:_:)`` builds it.
         package init(
-            id: String, owner: String, currency: String, overdraftLimit: Int64, balance: Int64 = 0,
+            id: String, owner: String?, currency: String, overdraftLimit: Int64, balance: Int64 = 0,
             status: Status = .active
         ) {
             self.id = id

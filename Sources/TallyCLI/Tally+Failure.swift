@@ -27,7 +27,7 @@ extension Tally {
             switch error {
             case .unsupportedFormat, .corrupted, .streamNotFound, .treeTooSmall, .positionNotInTree,
                 .treeSizesOutOfOrder, .checkpointNotFound, .unknownProjection, .noSuchDeadLetter,
-                .inlineProjectionNotRebuildable:
+                .inlineProjectionNotRebuildable, .eventNotFound, .notErasable, .erasureRefused:
                 ExitCode(65)  // EX_DATAERR
             case .wrongExpectedRevision, .appendConditionFailed, .idempotencyConflict, .overloaded, .closed, .inUse:
                 ExitCode(75)  // EX_TEMPFAIL: re-read, then retry
@@ -81,6 +81,11 @@ extension Tally {
             case .storageFull: "storage is full; free disk space or raise the map size"
             case .streamNotFound(let stream): "stream \(stream.rawValue) has no events"
             case .unknownProjection(let name): "no projection is named \(name)"
+            case .eventNotFound(let position): "the log holds no event at position \(position)"
+            case .notErasable(let position, let reason):
+                "the event at position \(position) cannot be erased as asked: \(reason)"
+            case .erasureRefused(let projector, let position, let reason):
+                "nothing was erased: \(reason) (projection \(projector), position \(position))"
             case .inUse(let path):
                 "\(path) is open for writing by another process (a running tally serve?); stop it, or go through it with --url"
             default: "\(error)"

@@ -167,18 +167,9 @@ extension Tally {
             }
         }
 
-        /// The bytes of 64 hexadecimal digits, or `nil`.
+        /// The bytes of 64 hexadecimal digits (a SHA-256 hash), or `nil`.
         static func bytes(hex: String) -> [UInt8]? {
-            let digits = Array(hex.utf8)
-            guard digits.count == 64 else { return nil }
-            var bytes: [UInt8] = []
-            for index in stride(from: 0, to: 64, by: 2) {
-                guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else {
-                    return nil
-                }
-                bytes.append(byte)
-            }
-            return bytes
+            [UInt8](hex: hex).flatMap { $0.count == 32 ? $0 : nil }
         }
     }
 }

@@ -7,7 +7,7 @@ import TallyStore
 /// What an API key's holder may do; every endpoint asks for one permission.
 package enum Permission: String, Sendable, CaseIterable {
     case submitCommands, appendEvents, readStreams, readEvents, readProjections, readProofs, manageProjections,
-        signCheckpoints, manageKeys
+        signCheckpoints, manageKeys, eraseEvents
 }
 
 /// The roles a key can have. `admin` may do everything; the others one job each.

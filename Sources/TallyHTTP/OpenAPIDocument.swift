@@ -10,7 +10,7 @@ enum OpenAPIDocument {
             "title": "Tally",
             "version": "1",
             "summary": "An append-only event store with a double-entry ledger.",
-            "description": "Tally is an append-only event store with a double-entry ledger on top. This document describes every route the server serves.\n\n**Authentication.** Every `/v1` route except `GET /v1/openapi.json` needs an API key sent as `Authorization: Bearer tally_<id>_<secret>`. Each key has one role, and each route needs one permission (named by `x-tally-permission` on the operation):\n\n| Role | Permissions |\n| --- | --- |\n| `admin` | every permission (including `manageProjections`, `signCheckpoints` and `manageKeys`) |\n| `writer` | `appendEvents`, `readStreams`, `readEvents` |\n| `submitter` | `submitCommands`, `readProjections` |\n| `reader` | `readProjections`, `readStreams` |\n| `auditor` | `readEvents`, `readStreams`, `readProofs` |\n\nNo key, or a key that is not valid or was revoked, is answered 401 `unauthorized` with a `WWW-Authenticate: Bearer realm=\"tally\"` challenge; a key whose role lacks the permission is answered 403 `forbidden`. `/health/live`, `/health/ready`, `/metrics` and `/v1/openapi.json` need no key.\n\n**Errors** are RFC 9457 problem details served as `application/problem+json`: `type` is `https://tally.dev/problems/<slug>` (clients match on it), `title` is the same for every occurrence, `detail` describes this one, `instance` is the request path, and extension members carry the data (for example `pointer`, `parameter`, `rule`). A path no route serves is 404 `not-found`; a method the path does not support is 405 `method-not-allowed` with an `Allow` header; an unexpected failure is 500 `internal` without detail.\n\n**Request ids.** A client's `X-Request-ID` (1-128 visible ASCII characters) is kept, otherwise the server makes one; it is echoed on every response, written to the logs and recorded in the metadata of the events a request appends (`correlationId`).\n\n**Pagination** is by cursor: a page holds at most `limit` items (1-1000, default 100; a larger `limit` is refused with 400) and a `next` member with the relative link to the next page, or `null` at the end; the same link is sent as `Link: <...>; rel=\"next\"`.\n\n**Positions.** Every event has a log position (1, 2, 3, ...) and a revision in its stream (0, 1, 2, ...). `GET /v1/events` and reads of projection documents carry a `Tally-Position` header: the log position the answer reflects. Projection reads accept `minPosition` to wait (at most 10 s) until the read model has caught up with a write the client made.\n\n**Idempotency.** A command sent again with the same `Idempotency-Key`, or an append whose events carry the same ids and content, is not applied twice: the original answer comes back with status 200 and `Idempotent-Replayed: true`.\n\n**Limits** (defaults): request bodies up to 1 MiB (413 `body-too-large`); at most 1000 events per append (422 `too-many-events`); a handler that has not answered within 30 s is answered 503 `request-timeout` with `Retry-After: 1` (a command may still complete: retry with the same `Idempotency-Key`); live feeds send a heartbeat after 15 s without events."
+            "description": "Tally is an append-only event store with a double-entry ledger on top. This document describes every route the server serves.\n\n**Authentication.** Every `/v1` route except `GET /v1/openapi.json` needs an API key sent as `Authorization: Bearer tally_<id>_<secret>`. Each key has one role, and each route needs one permission (named by `x-tally-permission` on the operation):\n\n| Role | Permissions |\n| --- | --- |\n| `admin` | every permission (including `manageProjections`, `signCheckpoints`, `manageKeys` and `eraseEvents`) |\n| `writer` | `appendEvents`, `readStreams`, `readEvents` |\n| `submitter` | `submitCommands`, `readProjections` |\n| `reader` | `readProjections`, `readStreams` |\n| `auditor` | `readEvents`, `readStreams`, `readProofs` |\n\nNo key, or a key that is not valid or was revoked, is answered 401 `unauthorized` with a `WWW-Authenticate: Bearer realm=\"tally\"` challenge; a key whose role lacks the permission is answered 403 `forbidden`. `/health/live`, `/health/ready`, `/metrics` and `/v1/openapi.json` need no key.\n\n**Errors** are RFC 9457 problem details served as `application/problem+json`: `type` is `https://tally.dev/problems/<slug>` (clients match on it), `title` is the same for every occurrence, `detail` describes this one, `instance` is the request path, and extension members carry the data (for example `pointer`, `parameter`, `rule`). A path no route serves is 404 `not-found`; a method the path does not support is 405 `method-not-allowed` with an `Allow` header; an unexpected failure is 500 `internal` without detail.\n\n**Request ids.** A client's `X-Request-ID` (1-128 visible ASCII characters) is kept, otherwise the server makes one; it is echoed on every response, written to the logs and recorded in the metadata of the events a request appends (`correlationId`).\n\n**Pagination** is by cursor: a page holds at most `limit` items (1-1000, default 100; a larger `limit` is refused with 400) and a `next` member with the relative link to the next page, or `null` at the end; the same link is sent as `Link: <...>; rel=\"next\"`.\n\n**Positions.** Every event has a log position (1, 2, 3, ...) and a revision in its stream (0, 1, 2, ...). `GET /v1/events` and reads of projection documents carry a `Tally-Position` header: the log position the answer reflects. Projection reads accept `minPosition` to wait (at most 10 s) until the read model has caught up with a write the client made.\n\n**Idempotency.** A command sent again with the same `Idempotency-Key`, or an append whose events carry the same ids and content, is not applied twice: the original answer comes back with status 200 and `Idempotent-Replayed: true`.\n\n**Limits** (defaults): request bodies up to 1 MiB (413 `body-too-large`); at most 1000 events per append (422 `too-many-events`); a handler that has not answered within 30 s is answered 503 `request-timeout` with `Retry-After: 1` (a command may still complete: retry with the same `Idempotency-Key`); live feeds send a heartbeat after 15 s without events."
           },
           "security": [
             {
@@ -1669,6 +1669,91 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/v1/erasures": {
+              "post": {
+                "operationId": "eraseEvents",
+                "summary": "Erase the data of events",
+                "description": "Replaces the `data` of each named event by a tombstone: `null`, or with `fields` the object without those top-level members. The event keeps its position, stream, type, tags, metadata and time, and its Merkle leaf (which commits to the original data's digest), so every proof and checkpoint stays valid. Every read model that folded the event forgets the erased data; one that cannot do without it refuses the whole erasure (422 `erasure-refused`; the ledger's only personal data is `owner`). The erasure is appended, in the same commit, as an `eventsErased` event in stream `$erasures` with the positions, fields, reason, and the key that asked (metadata `actor`). Events already erased as asked are left alone (`unchanged`); if nothing changes, nothing is appended and the answer is 200.",
+                "tags": [
+                  "Audit"
+                ],
+                "x-tally-permission": "eraseEvents",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/XRequestID"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/ErasureRequest"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Erased; `erasure` is the receipt of the `eventsErased` event.",
+                    "headers": {
+                      "X-Request-ID": {
+                        "$ref": "#/components/headers/XRequestID"
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/ErasureResult"
+                        }
+                      }
+                    }
+                  },
+                  "200": {
+                    "description": "Every event was already erased as asked: nothing was written (`erasure` is null).",
+                    "headers": {
+                      "X-Request-ID": {
+                        "$ref": "#/components/headers/XRequestID"
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/ErasureResult"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound",
+                    "description": "`event-not-found`: no event at a named position; nothing was erased."
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/ContentTooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/UnprocessableContent",
+                    "description": "`not-erasable` (an erasure record, or `fields` for data that is not an object) or `erasure-refused` (a read model needs the data); nothing was erased."
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/ServiceUnavailable",
+                    "description": "`request-timeout`, `overloaded` or `shutting-down`; retry after `Retry-After` seconds."
+                  },
+                  "507": {
+                    "$ref": "#/components/responses/InsufficientStorage"
+                  }
+                }
+              }
+            },
             "/v1/checkpoints": {
               "post": {
                 "operationId": "signCheckpoint",
@@ -2142,7 +2227,27 @@ enum OpenAPIDocument {
                     "description": "Labels for queries and conditions."
                   },
                   "data": {
-                    "description": "The payload: any JSON value, exactly as appended."
+                    "description": "The payload: any JSON value, exactly as appended; for an erased event what the erasure kept (`null`, or the object without the erased members)."
+                  },
+                  "erasure": {
+                    "type": "object",
+                    "required": [
+                      "erasedBy",
+                      "dataDigest"
+                    ],
+                    "properties": {
+                      "erasedBy": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "description": "The position of the `eventsErased` event (stream `$erasures`) that erased it."
+                      },
+                      "dataDigest": {
+                        "type": "string",
+                        "pattern": "^[0-9a-f]{64}$",
+                        "description": "SHA-256 of the data as appended: what the leaf still commits to."
+                      }
+                    },
+                    "description": "Present only on an erased event."
                   },
                   "metadata": {
                     "type": "object",
@@ -2161,6 +2266,75 @@ enum OpenAPIDocument {
                     "type": "string",
                     "pattern": "^[0-9a-f]{64}$",
                     "description": "The event's Merkle leaf hash (RFC 6962, over its canonical bytes, see docs/FORMAT.md), hex: what an inclusion proof starts from. A convenience: auditors recompute it."
+                  }
+                }
+              },
+              "ErasureRequest": {
+                "type": "object",
+                "required": [
+                  "positions",
+                  "reason"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "positions": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1000,
+                    "items": {
+                      "type": "integer",
+                      "minimum": 1
+                    },
+                    "description": "The events whose data goes."
+                  },
+                  "fields": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                      "type": "string",
+                      "minLength": 1
+                    },
+                    "description": "Top-level members of each event's data object to erase; absent: the whole data."
+                  },
+                  "reason": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Why (a ticket or legal basis; never the erased data): 1-1000 bytes, no control characters. Recorded in the erasure event."
+                  }
+                }
+              },
+              "ErasureResult": {
+                "type": "object",
+                "required": [
+                  "erasure",
+                  "erased",
+                  "unchanged"
+                ],
+                "properties": {
+                  "erasure": {
+                    "oneOf": [
+                      {
+                        "$ref": "#/components/schemas/Receipt"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ],
+                    "description": "The receipt of the `eventsErased` event in `$erasures`; null if nothing changed."
+                  },
+                  "erased": {
+                    "type": "array",
+                    "items": {
+                      "type": "integer"
+                    },
+                    "description": "Positions whose data this erasure changed."
+                  },
+                  "unchanged": {
+                    "type": "array",
+                    "items": {
+                      "type": "integer"
+                    },
+                    "description": "Positions already erased as asked."
                   }
                 }
               },
@@ -2985,7 +3159,11 @@ enum OpenAPIDocument {
                     "type": "string"
                   },
                   "owner": {
-                    "type": "string"
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "description": "null once erased."
                   },
                   "currency": {
                     "type": "string",
@@ -3230,7 +3408,7 @@ enum OpenAPIDocument {
               },
               "Problem": {
                 "type": "object",
-                "description": "An RFC 9457 problem document. Types by slug: `invalid-body` 400; `too-many-events` 422; `invalid-parameter` 400; `invalid-command` 400; `invalid-idempotency-key` 400; `unauthorized` 401; `forbidden` 403; `not-found` 404; `unknown-command` 404; `unknown-projection` 404; `document-not-found` 404; `stream-not-found` 404; `key-not-found` 404; `method-not-allowed` 405; `wrong-expected-revision` 409; `append-condition-failed` 409; `idempotency-conflict` 409; `projection-not-rebuildable` 409; `body-too-large` 413; `invalid-event` 422; `unknown-account, account-exists, insufficient-funds, currency-mismatch, account-frozen, account-closed, same-account, non-positive-amount, non-zero-balance, invalid-currency, invalid-account-id, invalid-owner, negative-overdraft-limit, balance-overflow` 422 (ledger rules); `internal` 500; `request-timeout, projection-behind, overloaded, busy, shutting-down, not-ready` 503; `storage-full` 507. Extension members follow the standard ones; those listed here are the ones Tally writes.",
+                "description": "An RFC 9457 problem document. Types by slug: `invalid-body` 400; `too-many-events` 422; `invalid-parameter` 400; `invalid-command` 400; `invalid-idempotency-key` 400; `unauthorized` 401; `forbidden` 403; `not-found` 404; `event-not-found` 404; `unknown-command` 404; `unknown-projection` 404; `document-not-found` 404; `stream-not-found` 404; `key-not-found` 404; `method-not-allowed` 405; `wrong-expected-revision` 409; `append-condition-failed` 409; `idempotency-conflict` 409; `projection-not-rebuildable` 409; `body-too-large` 413; `invalid-event` 422; `not-erasable`, `erasure-refused` 422; `unknown-account, account-exists, insufficient-funds, currency-mismatch, account-frozen, account-closed, same-account, non-positive-amount, non-zero-balance, invalid-currency, invalid-account-id, invalid-owner, negative-overdraft-limit, balance-overflow` 422 (ledger rules); `internal` 500; `request-timeout, projection-behind, overloaded, busy, shutting-down, not-ready` 503; `storage-full` 507. Extension members follow the standard ones; those listed here are the ones Tally writes.",
                 "required": [
                   "type",
                   "title",
@@ -3358,7 +3536,8 @@ enum OpenAPIDocument {
                       "duplicateKey",
                       "tooDeep",
                       "notAnObject",
-                      "duplicateID"
+                      "duplicateID",
+                      "reserved"
                     ]
                   },
                   "eventIndex": {

@@ -185,6 +185,22 @@ extension Problem {
             self.init(
                 "stream-not-found", "No such stream", .notFound, detail: "Stream \(stream.rawValue) has no events.")
             extend("stream", string: stream.rawValue)
+        case .eventNotFound(let position):
+            self.init(
+                "event-not-found", "No such event", .notFound, detail: "The log holds no event at position \(position)."
+            )
+            extend("position", integer: position)
+        case .notErasable(let position, let reason):
+            self.init(
+                "not-erasable", "The event cannot be erased as asked", .unprocessableContent,
+                detail: "The event at position \(position) cannot be erased as asked: \(reason).")
+            extend("position", integer: position)
+        case .erasureRefused(let projector, let position, let reason):
+            self.init(
+                "erasure-refused", "A read model cannot do without that data", .unprocessableContent,
+                detail: "Nothing was erased: \(reason) (projection \(projector), position \(position)).")
+            extend("projection", string: projector)
+            extend("position", integer: position)
         case .overloaded:
             self.init("overloaded", "Too many writes are waiting", .serviceUnavailable, detail: "Retry shortly.")
             headers[.retryAfter] = "1"
@@ -256,6 +272,7 @@ extension EventValidationError {
         case .tooDeep: "tooDeep"
         case .notAnObject: "notAnObject"
         case .duplicateID: "duplicateID"
+        case .reserved: "reserved"
         }
     }
 
@@ -272,6 +289,8 @@ extension EventValidationError {
         case .tooDeep(let max): return "\(subject) nests deeper than \(max)."
         case .notAnObject: return "\(subject) must be a JSON object."
         case .duplicateID: return "\(subject) repeats an id used earlier in the append."
+        case .reserved:
+            return "\(subject) names one of Tally's own streams (they start with $), which only Tally appends to."
         }
     }
 }

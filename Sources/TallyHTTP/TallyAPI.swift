@@ -66,6 +66,7 @@ package struct TallyAPI: Sendable {
         addProjectionAdministrationRoutes(to: router)
         addKeyRoutes(to: router)
         addAuditRoutes(to: router)
+        addErasureRoutes(to: router)
         addOperationRoutes(to: router)
         return router
     }

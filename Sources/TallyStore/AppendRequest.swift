@@ -88,9 +88,24 @@ package struct AppendRequest: Sendable, Equatable {
 
     /// Validates an append.
     ///
-    /// - Throws: ``EventValidationError`` if there are no events, too many, or two with one id.
+    /// - Throws: ``EventValidationError`` if there are no events, too many, two with one id, or
+    ///   one for a stream only the log writes (``StreamID/isReserved``).
     package init(
         events: [ProposedEvent], expectations: [StreamID: ExpectedRevision] = [:], condition: AppendCondition? = nil
+    ) throws(EventValidationError) {
+        if let index = events.firstIndex(where: \.stream.isReserved) {
+            throw EventValidationError(.stream, .reserved, eventIndex: index)
+        }
+        try self.init(checking: events, expectations: expectations, condition: condition)
+    }
+
+    /// An append that puts back events an export holds, the log's own streams included.
+    init(restoring events: [ProposedEvent]) throws(EventValidationError) {
+        try self.init(checking: events, expectations: [:], condition: nil)
+    }
+
+    private init(
+        checking events: [ProposedEvent], expectations: [StreamID: ExpectedRevision], condition: AppendCondition?
     ) throws(EventValidationError) {
         guard !events.isEmpty else { throw EventValidationError(.events, .empty) }
         guard events.count <= Self.maxEvents else { throw EventValidationError(.events, .tooLong(max: Self.maxEvents)) }

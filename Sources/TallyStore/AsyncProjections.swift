@@ -126,6 +126,15 @@ final class AsyncProjections: Sendable {
         return ProjectionProgress(checkpoint: 0, advanced: true, switched: false)
     }
 
+    /// Lets every projector that wants the erased `event` forget its erased data, in the table of
+    /// its registered version. (A version being replaced keeps serving its own table until the new
+    /// one is level with the log; that table is dropped at the next open, erased data with it.)
+    ///
+    /// - Throws: ``EventLogError/erasureRefused(projector:position:reason:)`` if one refuses.
+    func forget(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+        for entry in entries { try entry.projector.forgetIfWanted(event, in: entry.table, txn: txn) }
+    }
+
     /// The index of the projector named `name`.
     func index(named name: String) -> Int? {
         entries.firstIndex { $0.projector.name == name }

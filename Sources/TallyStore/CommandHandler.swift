@@ -30,6 +30,7 @@ enum WriteOperation: Sendable {
     case resetProjection(AsyncProjections, index: Int)
     case resolveDeadLetter(DeadLetterResolution, projector: any Projector, table: ProjectionTable, position: UInt64)
     case signCheckpoint(CheckpointSigning)
+    case erase(ErasureRequest, AsyncProjections)
 
     var estimatedBytes: Int {
         switch self {
@@ -38,6 +39,7 @@ enum WriteOperation: Sendable {
         case .command(let handler): handler.estimatedBytes
         case .project(_, _, let limit): limit * 512
         case .resolveDeadLetter, .resetProjection, .signCheckpoint: 4096
+        case .erase(let request, _): request.positions.count * 1024
         }
     }
 }
@@ -48,6 +50,7 @@ enum WriteResult: Sendable {
     case projected(ProjectionProgress)
     case resolved(Bool)
     case checkpoint(StoredCheckpoint, isNew: Bool)
+    case erased(ErasureReceipt)
 }
 
 /// The record of a command that ran: `commands` maps its id to this.

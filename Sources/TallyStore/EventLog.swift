@@ -93,7 +93,9 @@ package final class EventLog: LogReading, Sendable {
         if let stored = try txn.withValue(
             forKey: LogSchema.formatVersionKey, in: schema.meta, { UInt32(bigEndianBytes: $0) })
         {
-            guard stored == LogSchema.formatVersion else { throw EventLogError.unsupportedFormat(version: stored) }
+            guard LogSchema.readableFormats.contains(stored) else {
+                throw EventLogError.unsupportedFormat(version: stored)
+            }
         } else {
             try txn.put(LogSchema.formatVersion.bigEndianBytes, forKey: LogSchema.formatVersionKey, in: schema.meta)
         }
@@ -167,6 +169,22 @@ package final class EventLog: LogReading, Sendable {
                 .signCheckpoint(CheckpointSigning(origin: origin, signer: signer)))
         else { throw EventLogError.corrupted("the writer answered a checkpoint with something else") }
         return (checkpoint, isNew)
+    }
+
+    /// Erases the data of the events `request` names: each keeps its place, leaf and metadata, its
+    /// `data` becomes a tombstone (what the erasure kept, and the original's digest), every read
+    /// model that folded it forgets it, and the erasure is appended to ``StreamID/erasures`` with
+    /// who asked and why — all in one commit. Every proof and checkpoint stays valid.
+    ///
+    /// - Throws: ``EventLogError/eventNotFound(position:)``, ``EventLogError/notErasable(position:reason:)``,
+    ///   ``EventLogError/erasureRefused(projector:position:reason:)``; otherwise as ``append(_:)``.
+    ///   A refused erasure erases nothing.
+    @discardableResult
+    package func erase(_ request: ErasureRequest) async throws -> ErasureReceipt {
+        guard case .erased(let receipt) = try await writer.submit(.erase(request, async)) else {
+            throw EventLogError.corrupted("the writer answered an erasure with something else")
+        }
+        return receipt
     }
 
     /// The table of the inline projector named `name`, for its queries (and its commands' decisions).

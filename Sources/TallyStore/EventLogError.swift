@@ -26,6 +26,13 @@ package enum EventLogError: Error, Equatable, Sendable {
     case noSuchDeadLetter(projector: String, position: UInt64)
     /// The stream has no events.
     case streamNotFound(StreamID)
+    /// No event is at this position (it is beyond the head).
+    case eventNotFound(position: UInt64)
+    /// The event at `position` cannot be erased as asked, for `reason`.
+    case notErasable(position: UInt64, reason: String)
+    /// The projector's read model cannot do without the data the erasure would remove from the
+    /// event at `position`; nothing was erased.
+    case erasureRefused(projector: String, position: UInt64, reason: String)
     /// The write queue stayed full past the caller's deadline; retry later.
     case overloaded
     /// The disk or the largest allowed map has no room; nothing in the failed request was written.

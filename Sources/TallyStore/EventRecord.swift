@@ -9,6 +9,8 @@ package enum RecordFormatError: Error, Equatable, Sendable {
     case truncated(at: Int)
     /// The record has bytes after its last field.
     case trailingBytes(at: Int)
+    /// The `data` field starts with the erasure marker but is too short for a tombstone.
+    case truncatedTombstone
 }
 
 /// The binary layout of an event in the `events` database, and of its Merkle leaf.
@@ -19,24 +21,45 @@ enum EventRecord {
     /// The format version written by this build.
     static let version: UInt8 = 1
 
+    /// The first byte of a `data` field that holds an erasure tombstone instead of JSON
+    /// (JSON never starts with a NUL byte).
+    static let tombstoneMarker: UInt8 = 0x00
+
     /// Encodes `event` as record version 1. The position is the record's key, not part of it.
+    /// An erased event's `data` field is its tombstone: marker ‖ digest of the original data ‖
+    /// position of the erasure ‖ the JSON the erasure kept.
     static func encode(_ event: ProposedEvent, revision: UInt64, recordedAt: Timestamp) -> [UInt8] {
         var writer = ByteWriter(capacity: 64 + event.data.count + event.metadata.count)
         writeHeader(into: &writer, event, revision: revision, recordedAt: recordedAt)
-        writer.write(event.data, lengthAs: UInt32.self)
+        if let erasure = event.erasure {
+            writer.write(UInt32(tombstoneHeaderSize + event.data.count))
+            writer.write(tombstoneMarker)
+            writer.write(erasure.dataDigest)
+            writer.write(erasure.erasedBy)
+        } else {
+            writer.write(UInt32(event.data.count))
+        }
+        writer.write(event.data)
         writer.write(event.metadata, lengthAs: UInt32.self)
         return writer.bytes
     }
 
+    /// The bytes a tombstone adds before the kept JSON: marker, digest, erasure position.
+    static let tombstoneHeaderSize = 1 + 32 + 8
+
     /// The bytes a Merkle leaf commits to: the record with the position in front and
     /// `data` and `metadata` replaced by their SHA-256 digests, so a payload can later be
-    /// erased without changing its leaf.
+    /// erased without changing its leaf (an erased event's leaf uses the digest its tombstone kept).
     static func leafContent(position: UInt64, event: ProposedEvent, revision: UInt64, recordedAt: Timestamp) -> [UInt8]
     {
         var writer = ByteWriter(capacity: 128)
         writer.write(position)
         writeHeader(into: &writer, event, revision: revision, recordedAt: recordedAt)
-        writer.write(digest: SHA256.hash(data: event.data))
+        if let erasure = event.erasure {
+            writer.write(erasure.dataDigest)
+        } else {
+            writer.write(digest: SHA256.hash(data: event.data))
+        }
         writer.write(digest: SHA256.hash(data: event.metadata))
         return writer.bytes
     }
@@ -46,7 +69,11 @@ enum EventRecord {
         var writer = ByteWriter(capacity: 128)
         writer.write(event.position)
         writer.write(event.record[..<event.layout.headerEnd])
-        writer.write(digest: SHA256.hash(data: event.data))
+        if let erasure = event.erasure {
+            writer.write(erasure.dataDigest)
+        } else {
+            writer.write(digest: SHA256.hash(data: event.data))
+        }
         writer.write(digest: SHA256.hash(data: event.metadata))
         return writer.bytes
     }
@@ -74,7 +101,10 @@ enum EventRecord {
         let tags: [Range<Int>]
         /// Where the fields that enter a leaf unchanged end.
         let headerEnd: Int
+        /// The data's JSON: as appended, or what an erasure kept of it.
         let data: Range<Int>
+        /// Set if the data was erased: where the tombstone's digest lies, and which erasure wrote it.
+        let tombstone: (digest: Range<Int>, erasedBy: UInt64)?
         let metadata: Range<Int>
 
         init(_ bytes: UnsafeRawBufferPointer) throws(RecordFormatError) {
@@ -95,7 +125,18 @@ enum EventRecord {
             }
             self.tags = tags
             headerEnd = reader.offset
-            data = try reader.lengthPrefixed(UInt32.self)
+            let dataField = try reader.lengthPrefixed(UInt32.self)
+            if dataField.first.map({ bytes[$0] == EventRecord.tombstoneMarker }) == true {
+                guard dataField.count > EventRecord.tombstoneHeaderSize else { throw .truncatedTombstone }
+                let digest = dataField.lowerBound + 1..<dataField.lowerBound + 33
+                var erasedBy = ByteReader(
+                    UnsafeRawBufferPointer(rebasing: bytes[digest.upperBound..<digest.upperBound + 8]))
+                tombstone = (digest, try erasedBy.read(UInt64.self))
+                data = digest.upperBound + 8..<dataField.upperBound
+            } else {
+                tombstone = nil
+                data = dataField
+            }
             metadata = try reader.lengthPrefixed(UInt32.self)
             guard reader.isAtEnd else { throw .trailingBytes(at: reader.offset) }
         }

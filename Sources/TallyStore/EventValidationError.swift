@@ -27,6 +27,8 @@ package struct EventValidationError: Error, Equatable, Sendable {
         case notAnObject
         /// Two events in one append share an id.
         case duplicateID
+        /// The stream is one of the log's own (its name starts with `$`, like ``StreamID/erasures``).
+        case reserved
     }
 
     /// The part of the request that is wrong.

@@ -59,12 +59,32 @@ package struct ExportedEvent: Sendable, Equatable {
         guard let id = UUID(uuidString: try decoded("id", as: String.self)) else {
             throw ImportError.malformed("id is not a UUID")
         }
-        event = try ProposedEvent(
+        let event = try ProposedEvent(
             stream: try StreamID(try decoded("stream", as: String.self)), id: id,
             type: try decoded("type", as: String.self), tags: try decoded("tags", as: [String].self),
             data: Array(try member("data")), metadata: Array(try member("metadata")))
+        if let erasure = members["erasure"] {
+            self.event = event.erased(keeping: event.data, as: try Self.erasure(from: Array(erasure)))
+        } else {
+            self.event = event
+        }
         // `leafHash`, which reads write too, is ignored: the leaf is always recomputed from the
         // content (``leafHash``), so an altered line is caught by the tree, never trusted.
+    }
+
+    /// Reads an erased event's `erasure` member: `{"erasedBy": <position>, "dataDigest": "<64 hex digits>"}`.
+    private static func erasure(from json: [UInt8]) throws -> Erasure {
+        struct Member: Decodable {
+            let erasedBy: UInt64
+            let dataDigest: String
+        }
+        guard let member = try? JSONDecoder().decode(Member.self, from: Data(json)), member.erasedBy > 0,
+            let digest = [UInt8](hex: member.dataDigest), digest.count == 32
+        else {
+            throw ImportError.malformed(
+                "erasure is not {\"erasedBy\": <position>, \"dataDigest\": \"<64 hex digits>\"}")
+        }
+        return Erasure(dataDigest: digest, erasedBy: member.erasedBy)
     }
 
     /// The event's Merkle leaf hash: the leaf the exported log holds for it, if the line is true.
@@ -73,10 +93,10 @@ package struct ExportedEvent: Sendable, Equatable {
             EventRecord.leafContent(position: position, event: event, revision: revision, recordedAt: recordedAt))
     }
 
-    /// Whether `stored` is this event, at the same place and time.
+    /// Whether `stored` is this event, at the same place and time, byte for byte (erasure included).
     func isStored(as stored: RecordedEvent) -> Bool {
-        stored.position == position && stored.revision == revision && stored.id == event.id
-            && stored.recordedAt == recordedAt && stored.hasContent(of: event)
+        stored.position == position
+            && stored.record == EventRecord.encode(event, revision: revision, recordedAt: recordedAt)
     }
 }
 
@@ -129,7 +149,8 @@ extension LogAppender {
                 throw ImportError.gap(expected: state.head + 1, found: run[start].position)
             }
             guard
-                case .write(let events, let revisions) = try plan(try AppendRequest(events: run.map(\.event)), in: txn)
+                case .write(let events, let revisions) = try plan(
+                    try AppendRequest(restoring: run.map(\.event)), in: txn)
             else { throw ImportError.duplicateID(position: run[start].position) }
             let appended = try write(
                 events, revisions: revisions, state: &state, recordedAt: recordedAt, keepRecords: keepRecords, in: txn)

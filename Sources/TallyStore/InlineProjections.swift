@@ -96,6 +96,13 @@ struct InlineProjections: Sendable {
         }
     }
 
+    /// Lets every projector that wants the erased `event` forget its erased data.
+    ///
+    /// - Throws: ``EventLogError/erasureRefused(projector:position:reason:)`` if one refuses.
+    func forget(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+        for entry in entries { try entry.projector.forgetIfWanted(event, in: entry.table, txn: txn) }
+    }
+
     /// The status of every inline projection, as of `head`.
     func statuses(head: UInt64, in txn: borrowing some Transaction & ~Copyable) throws -> [ProjectionStatus] {
         try entries.map { entry in

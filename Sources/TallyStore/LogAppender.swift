@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import TallyLMDB
 import TallyVerify
@@ -184,9 +185,14 @@ struct LogAppender: Sendable {
 }
 
 extension RecordedEvent {
-    /// Whether this stored event carries exactly what `proposed` asks to append.
+    /// Whether this stored event carries exactly what `proposed` asks to append (for an erased
+    /// event, data with the digest the erasure kept).
     func hasContent(of proposed: ProposedEvent) -> Bool {
-        stream == proposed.stream && type == proposed.type && tags == proposed.tags
-            && data.elementsEqual(proposed.data) && metadata.elementsEqual(proposed.metadata)
+        let sameData =
+            if let erasure { SHA256.hash(data: proposed.data).elementsEqual(erasure.dataDigest) } else {
+                data.elementsEqual(proposed.data)
+            }
+        return stream == proposed.stream && type == proposed.type && tags == proposed.tags && sameData
+            && metadata.elementsEqual(proposed.metadata)
     }
 }

@@ -2,8 +2,11 @@ import TallyLMDB
 
 /// The log's named databases in one environment, and the layout of their keys (`docs/FORMAT.md`).
 struct LogSchema: Sendable {
-    /// The storage format this build writes; stored under `format-version` in `meta`.
-    static let formatVersion: UInt32 = 1
+    /// The storage format this build writes; stored under `format-version` in `meta`. Version 2
+    /// added erasure tombstones; a version-1 log is read as it is and stamped 2 by its first erasure.
+    static let formatVersion: UInt32 = 2
+    /// The formats this build reads.
+    static let readableFormats: ClosedRange<UInt32> = 1...formatVersion
 
     /// position (8, BE) → event record.
     let events: Database

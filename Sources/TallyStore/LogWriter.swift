@@ -230,6 +230,17 @@ final class LogWriter: Sendable {
                 let (checkpoint, isNew) = try signing.sign(reader: appender.reader, in: txn)
                 return .checkpointed(checkpoint, isNew: isNew)
             }
+        case .erase(let request, let async):
+            try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in
+                let (appended, summary) = try appender.erase(
+                    request, state: &state, recordedAt: recordedAt, keepRecords: !inline.isEmpty, in: txn
+                ) { erased in
+                    try inline.forget(erased, in: txn)
+                    try async.forget(erased, in: txn)
+                }
+                if let appended { try inline.apply(appended.recorded, in: txn) }
+                return .erased(appended, erased: summary.erased, unchanged: summary.unchanged)
+            }
         case .append(let request):
             guard let plan = try refuseOrRecord(pending, { try appender.plan(request, in: txn) }) else { return }
             try write(plan, for: pending, command: nil, state: &state, recordedAt: recordedAt, in: txn)
@@ -389,6 +400,8 @@ final class PendingAppend: @unchecked Sendable {
         case resolved(Bool)
         /// The latest signed checkpoint, and whether this operation signed it.
         case checkpointed(StoredCheckpoint, isNew: Bool)
+        /// An erasure: the erasure event (`nil` if nothing changed), what it erased, what was already erased.
+        case erased(AppendedEvents?, erased: [UInt64], unchanged: [UInt64])
     }
 
     init(operation: WriteOperation, continuation: CheckedContinuation<WriteResult, any Error>) {
@@ -411,6 +424,17 @@ final class PendingAppend: @unchecked Sendable {
         case .success(.resolved(let resolved)): continuation.resume(returning: .resolved(resolved))
         case .success(.checkpointed(let checkpoint, let isNew)):
             continuation.resume(returning: .checkpoint(checkpoint, isNew: isNew))
+        case .success(.erased(let appended, let erased, let unchanged)):
+            var receipt: AppendReceipt?
+            if let appended {
+                guard let checkpoint else {
+                    continuation.resume(throwing: EventLogError.corrupted("an erasure was answered before its commit"))
+                    return
+                }
+                receipt = appended.receipt(checkpoint: checkpoint)
+            }
+            continuation.resume(
+                returning: .erased(ErasureReceipt(receipt: receipt, erased: erased, unchanged: unchanged)))
         case .failure(let error): continuation.resume(throwing: error)
         case nil: continuation.resume(throwing: EventLogError.corrupted("append finished without an outcome"))
         }

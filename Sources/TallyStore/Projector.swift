@@ -27,10 +27,36 @@ package protocol Projector: Sendable {
     /// on as if the event changed nothing (for example, note that its stream moved on). The
     /// default does nothing.
     func skip(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws
+    /// Removes from the read model whatever it holds of an event's erased data. `event` is the
+    /// event as erased: its `data` is what the erasure kept (`null`, or the object without the
+    /// erased members) and its ``RecordedEvent/erasure`` is set. The read model may not have applied
+    /// the event yet (an async projector behind the log, a version still building): then there
+    /// is nothing to remove, but the answer must be the same, since it will fold the erased event.
+    /// Afterwards the read model must equal a fold of the log as it now stands.
+    ///
+    /// - Throws: ``ErasureRefusal`` when the read model cannot be folded without the erased data;
+    ///   the whole erasure is then refused and nothing is written. The default refuses: a
+    ///   projector must say how it forgets before data it reads can be erased.
+    func forget(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws
 }
 
 extension Projector {
     package func skip(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws {}
+
+    package func forget(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws {
+        throw ErasureRefusal("\(name) does not say how to forget erased \(event.type) data")
+    }
+
+    /// Lets this projector forget `event`'s erased data in `table`, if it wants the event, naming
+    /// itself in a refusal.
+    func forgetIfWanted(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws {
+        guard wants(event) else { return }
+        do {
+            try forget(event, in: table, txn: txn)
+        } catch let refusal as ErasureRefusal {
+            throw EventLogError.erasureRefused(projector: name, position: event.position, reason: refusal.reason)
+        }
+    }
 
     /// The read model's database name: `projection.<name>.v<version>`.
     package var namespace: String { "projection.\(name).v\(version)" }

@@ -18,9 +18,11 @@ package struct ProposedEvent: Sendable, Equatable {
     /// Labels for cross-stream queries and append conditions, without duplicates, in the order given.
     package let tags: [String]
     /// The payload: JSON bytes, stored exactly as received.
-    package let data: [UInt8]
+    package private(set) var data: [UInt8]
     /// Context such as correlation and causation ids: a JSON object, stored exactly as received.
     package let metadata: [UInt8]
+    /// Set only for an erased event put back by an import: `data` is then what the erasure kept.
+    package private(set) var erasure: Erasure?
 
     /// Validates every part of an event.
     ///
@@ -57,5 +59,16 @@ package struct ProposedEvent: Sendable, Equatable {
         self.tags = uniqueTags
         self.data = data
         self.metadata = metadata
+    }
+}
+
+extension ProposedEvent {
+    /// The same event with its data erased: `data` becomes `kept` (`null`, or the object without the
+    /// erased members), and the leaf keeps committing to the original data through `erasure`.
+    func erased(keeping kept: [UInt8], as erasure: Erasure) -> ProposedEvent {
+        var event = self
+        event.data = kept
+        event.erasure = erasure
+        return event
     }
 }

@@ -36,7 +36,7 @@ package final class ReadOnlyLog: LogReading {
             if let meta = try environment.openDatabase("meta"),
                 let stored = try environment.read({ txn in
                     try txn.withValue(forKey: LogSchema.formatVersionKey, in: meta) { UInt32(bigEndianBytes: $0) }
-                }), stored != LogSchema.formatVersion
+                }), !LogSchema.readableFormats.contains(stored)
             {
                 throw EventLogError.unsupportedFormat(version: stored)
             }

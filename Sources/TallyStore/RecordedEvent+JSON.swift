@@ -4,7 +4,8 @@ package import TallyVerify
 
 extension JSONWriter {
     /// Writes an event as every read returns it; `data` and `metadata` are the stored bytes, and
-    /// `leafHash` its Merkle leaf hash (hex), what an inclusion proof starts from.
+    /// `leafHash` its Merkle leaf hash (hex), what an inclusion proof starts from. An erased event
+    /// has `data` as the erasure kept it and `erasure`: `{"erasedBy": <position>, "dataDigest": "<hex>"}`.
     package mutating func write(_ event: RecordedEvent) {
         object { json in
             json.member("position", integer: event.position)
@@ -15,6 +16,13 @@ extension JSONWriter {
             json.key("tags")
             json.array { json in for tag in event.tags { json.string(tag) } }
             json.member("data", raw: event.data)
+            if let erasure = event.erasure {
+                json.key("erasure")
+                json.object { json in
+                    json.member("erasedBy", integer: erasure.erasedBy)
+                    json.member("dataDigest", string: erasure.dataDigest.hex)
+                }
+            }
             json.member("metadata", raw: event.metadata)
             json.member("recordedAt", string: event.recordedAt.iso8601)
             json.member("leafHash", string: event.leafHash.hex)
@@ -59,6 +67,27 @@ extension JSONWriter {
 }
 
 extension [UInt8] {
+    /// The bytes that hexadecimal `text` (either case, two digits a byte) spells; `nil` for anything else.
+    package init?(hex text: String) {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        self = bytes
+    }
+
     /// Lower-case hexadecimal.
     package var hex: String {
         let digits = Array("0123456789abcdef".utf8)

@@ -34,8 +34,13 @@ package struct RecordedEvent: Sendable, Equatable {
     package var type: String { text(layout.type) }
     /// The event's tags, in the order given.
     package var tags: [String] { layout.tags.map(text) }
-    /// The payload, byte for byte as appended (a view into the stored record, not a copy).
+    /// The payload, byte for byte as appended (a view into the stored record, not a copy); for an
+    /// erased event, what the erasure kept: `null`, or the object without the erased members.
     package var data: ArraySlice<UInt8> { record[layout.data] }
+    /// Set if the event's data was erased: the original's digest and the erasure's position.
+    package var erasure: Erasure? {
+        layout.tombstone.map { Erasure(dataDigest: Array(record[$0.digest]), erasedBy: $0.erasedBy) }
+    }
     /// The metadata object, byte for byte as appended (a view into the stored record, not a copy).
     package var metadata: ArraySlice<UInt8> { record[layout.metadata] }
 

@@ -70,13 +70,14 @@ package final class ReplayedLog: Sendable {
 }
 
 extension ExportedEvent {
-    /// A stored event, to be put back at its place in another log.
+    /// A stored event, to be put back at its place in another log (erased, if it is).
     package init(recorded event: RecordedEvent) throws {
-        try self.init(
+        let proposed = try ProposedEvent(
+            stream: event.stream, id: event.id, type: event.type, tags: event.tags, data: Array(event.data),
+            metadata: Array(event.metadata))
+        self.init(
             position: event.position, revision: event.revision, recordedAt: event.recordedAt,
-            event: ProposedEvent(
-                stream: event.stream, id: event.id, type: event.type, tags: event.tags, data: Array(event.data),
-                metadata: Array(event.metadata)))
+            event: event.erasure.map { proposed.erased(keeping: proposed.data, as: $0) } ?? proposed)
     }
 }
 

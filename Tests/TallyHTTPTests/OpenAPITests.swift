@@ -36,7 +36,7 @@ struct OpenAPITests {
                 paths.flatMap { path, operations in
                     operations.keys.filter { $0 != "parameters" }.map { "\($0.uppercased()) \(path)" }
                 })
-            #expect(served.count == 24)
+            #expect(served.count == 25)
             #expect(served.subtracting(described).isEmpty, "served but not described: \(served.subtracting(described))")
             #expect(described.subtracting(served).isEmpty, "described but not served: \(described.subtracting(served))")
         }
