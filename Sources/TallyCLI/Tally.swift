@@ -14,7 +14,7 @@ struct Tally: AsyncParsableCommand {
         abstract: "A verifiable event store: an append-only log in LMDB with a Merkle tree over every event.",
         subcommands: [
             Serve.self, Status.self, Streams.self, Read.self, Events.self, Query.self, Projections.self, Tail.self,
-            Export.self, Import.self, Verify.self, Replay.self, Audit.self,
+            Export.self, Import.self, Verify.self, Replay.self, Audit.self, Erase.self,
             Backup.self, Restore.self, Submit.self, LedgerCommands.self, Keys.self,
         ],
         defaultSubcommand: Status.self)

@@ -80,6 +80,16 @@ package struct TallyClient: Sendable {
         try await send(.POST, "/v1/projections/\(Self.escaped(name))/rebuild")
     }
 
+    /// `POST /v1/erasures`: erases the data of the events at `positions` (only the top-level
+    /// members `fields`, if given), for `reason` (admin).
+    package func erase(positions: [UInt64], fields: [String]?, reason: String) async throws -> Answer {
+        var body: [String: Any] = ["positions": positions, "reason": reason]
+        if let fields { body["fields"] = fields }
+        return try await send(
+            .POST, "/v1/erasures", body: Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
+        )
+    }
+
     /// `POST /v1/keys`: makes an API key; the answer holds its token, shown only now.
     package func createKey(name: String, role: String) async throws -> Answer {
         let body = try JSONSerialization.data(withJSONObject: ["name": name, "role": role])

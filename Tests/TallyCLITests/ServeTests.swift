@@ -762,3 +762,53 @@ struct SigningKeyTests {
         #expect(run.stderr.contains(file))
     }
 }
+
+@Suite("tally erase")
+struct EraseCommandTests {
+    @Test func anErasedOwnerLeavesTheSignedHistoryVerifiableAndTheExportImportable() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        try await server.openAccount("a")
+        try await server.openAccount("b")
+        let data = "\(server.directory)/data"
+        let keyFile = "\(data)/checkpoint-verifier.key"
+        #expect(try await post("\(server.url)/v1/checkpoints", token: try server.adminToken, json: "").status == 201)
+        let pinned = "\(server.directory)/pinned.txt"
+        try FileManager.default.copyItem(atPath: "\(data)/checkpoint.latest", toPath: pinned)
+        let online = ["--url", server.url, "--token", try server.adminToken]
+
+        let erased = try tally(["erase", "1", "--field", "owner", "--reason", "GDPR request 118"] + online)
+        #expect(erased.status == 0, "\(erased.stderr)")
+        let answer = try #require(
+            try JSONSerialization.jsonObject(with: Data(erased.stdout.utf8)) as? [String: Any])
+        #expect(answer["erased"] as? [Int] == [1])
+        // The books need everything but the owner: erasing the whole opening is refused, and nothing changes.
+        let refused = try tally(["erase", "2", "--reason", "GDPR request 119"] + online)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("[erasure-refused]"), "\(refused.stderr)")
+
+        let read = try tally(["events", "--data-dir", data, "--output", "json"])
+        #expect(read.status == 0, "\(read.stderr)")
+        let first = try #require(read.stdout.split(separator: "\n").first)
+        #expect(first.contains(#""data":{"account":"a","currency":"EUR","overdraftLimit":0},"erasure":{"erasedBy":3,"#))
+
+        // The checkpoint signed before the erasure still verifies, and so do the read models.
+        let verified = try tally([
+            "verify", "--data-dir", data, "--checkpoint", pinned, "--key", keyFile, "--projections",
+        ])
+        #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
+
+        // An export carries the tombstones: imported elsewhere, it has the same root.
+        let export = try tally(["export", "--data-dir", data])
+        #expect(export.status == 0)
+        let exportFile = "\(server.directory)/export.ndjson"
+        try Data(export.stdout.utf8).write(to: URL(fileURLWithPath: exportFile))
+        let root = try #require(export.stderr.split(separator: " ").last).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let imported = try tally([
+            "import", "--data-dir", "\(server.directory)/copy", exportFile, "--expect-root", root,
+        ])
+        #expect(imported.status == 0, "\(imported.stderr)")
+    }
+}

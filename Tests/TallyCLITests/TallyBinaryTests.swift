@@ -65,6 +65,7 @@ struct TallyBinaryTests {
         (["audit", "checkpoint", "--help"], "tally-audit-checkpoint-help.txt"),
         (["audit", "prove", "--help"], "tally-audit-prove-help.txt"),
         (["audit", "consistency", "--help"], "tally-audit-consistency-help.txt"),
+        (["erase", "--help"], "tally-erase-help.txt"),
     ])
     func helpTextMatchesItsGoldenCopy(arguments: [String], golden: String) throws {
         let process = try tally(arguments)
