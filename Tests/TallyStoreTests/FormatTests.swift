@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 @testable import TallyStore
 import TallyVerify
@@ -67,6 +68,25 @@ struct FormatTests {
             #expect(decoded.revision == revision && decoded.id == proposed.id && decoded.recordedAt == recordedAt)
             #expect(EventRecord.leafContent(of: decoded).hexString == vector["leaf-content"])
 
+            if let erasedBy = UInt64(vector["erased-by"]) {
+                // Wholly erased: the record holds a tombstone; the leaf content is unchanged.
+                let erasure = Erasure(dataDigest: Array(SHA256.hash(data: proposed.data)), erasedBy: erasedBy)
+                let erased = proposed.erased(keeping: Array("null".utf8), as: erasure)
+                #expect(
+                    EventRecord.encode(erased, revision: revision, recordedAt: recordedAt).hexString
+                        == vector["erased-record"])
+                let stored = try RecordedEvent(
+                    position: position, record: try #require(bytes(hex: vector["erased-record"])))
+                #expect(String(decoding: stored.data, as: UTF8.self) == "null")
+                #expect(stored.erasure == erasure)
+                #expect(EventRecord.leafContent(of: stored).hexString == vector["leaf-content"])
+                #expect(
+                    EventRecord.leafContent(
+                        position: position, event: erased, revision: revision, recordedAt: recordedAt
+                    )
+                    .hexString == vector["leaf-content"])
+            }
+
             _ = frontier.append(leaf: MerkleHash.leaf(content))
             #expect(frontier.root.hexString == roots[Int(frontier.size)])
         }
@@ -82,6 +102,12 @@ struct FormatTests {
         #expect(throws: RecordFormatError.trailingBytes(at: record.count)) {
             try RecordedEvent(position: 1, record: record + [0])
         }
+        // A data field that starts like a tombstone but is too short for one.
+        let erased = try #require(bytes(hex: try formatVectors().vectors[1]["erased-record"]))
+        let fieldStart = erased.count - 19 - 4 - 45  // metadata field (4 + 15), then the data field (4 + 45)
+        var short = Array(erased[..<fieldStart]) + [0, 0, 0, 41, 0] + Array(repeating: 0, count: 40)
+        short += erased.suffix(19)
+        #expect(throws: RecordFormatError.truncatedTombstone) { try RecordedEvent(position: 2, record: short) }
     }
 }
 
