@@ -152,6 +152,11 @@ extension CurrencyTotals {
 }
 
 extension LedgerCommand {
+    /// The ledger's read models kept inline: commands decide against `account-balances`.
+    package static let inlineProjectors: [any Projector] = [AccountBalances()]
+    /// The ledger's read models kept in the background.
+    package static let asyncProjectors: [any Projector] = [AccountStatements(), TrialBalance()]
+
     /// The queries of every ledger read model.
     package static let queries: [any ProjectionQueries] = [
         AccountBalanceQueries(), AccountStatementQueries(), TrialBalanceQueries(),

@@ -33,9 +33,9 @@ extension StoreOptions {
 
 extension Tally {
     /// The ledger's read models kept inline: commands decide against `account-balances`.
-    static let inlineProjectors: [any Projector] = [AccountBalances()]
+    static let inlineProjectors = LedgerCommand.inlineProjectors
     /// The ledger's read models kept in the background.
-    static let asyncProjectors: [any Projector] = [AccountStatements(), TrialBalance()]
+    static let asyncProjectors = LedgerCommand.asyncProjectors
 
     /// Opens the log in `dataDirectory` for writing, creating the directory (and its parents) if
     /// missing, with the ledger's read models.

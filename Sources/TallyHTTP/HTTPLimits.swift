@@ -12,6 +12,11 @@ package struct HTTPLimits: Sendable, Equatable {
     package var maxProjectionWait = Duration.seconds(10)
     /// The longest a command or append may wait for the writer before it is answered 503.
     package var requestTimeout = Duration.seconds(30)
+    /// The most events an as-of query (`asOf`) folds afresh: it replays the log from position 1
+    /// into a scratch copy, so it is for short histories; `tally replay` answers any point offline.
+    package var maxAsOfEvents: UInt64 = 100_000
+    /// How many as-of queries may replay at once (503 `busy` beyond).
+    package var maxConcurrentAsOf = 2
     /// How often a live subscription sends a heartbeat when no event arrives.
     package var heartbeatInterval = Duration.seconds(15)
 

@@ -1162,6 +1162,9 @@ enum OpenAPIDocument {
                     "$ref": "#/components/parameters/MinPosition"
                   },
                   {
+                    "$ref": "#/components/parameters/AsOf"
+                  },
+                  {
                     "$ref": "#/components/parameters/XRequestID"
                   }
                 ],
@@ -1201,9 +1204,13 @@ enum OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound",
                     "description": "`unknown-projection`: no projection has this name."
                   },
+                  "422": {
+                    "$ref": "#/components/responses/UnprocessableContent",
+                    "description": "`as-of-too-far`: `asOf` is beyond what the server replays (`maxAsOf`, default 100000 events); use `tally replay`."
+                  },
                   "503": {
                     "$ref": "#/components/responses/ServiceUnavailable",
-                    "description": "`projection-behind` (`minPosition` not reached in time), `request-timeout`, `busy` or `shutting-down`; retry after `Retry-After` seconds."
+                    "description": "`projection-behind` (`minPosition` not reached in time), `request-timeout`, `busy` (as many as-of queries as allowed are replaying) or `shutting-down`; retry after `Retry-After` seconds."
                   }
                 }
               }
@@ -1232,6 +1239,9 @@ enum OpenAPIDocument {
                   },
                   {
                     "$ref": "#/components/parameters/MinPosition"
+                  },
+                  {
+                    "$ref": "#/components/parameters/AsOf"
                   },
                   {
                     "$ref": "#/components/parameters/XRequestID"
@@ -1284,9 +1294,13 @@ enum OpenAPIDocument {
                       }
                     }
                   },
+                  "422": {
+                    "$ref": "#/components/responses/UnprocessableContent",
+                    "description": "`as-of-too-far`: `asOf` is beyond what the server replays (`maxAsOf`, default 100000 events); use `tally replay`."
+                  },
                   "503": {
                     "$ref": "#/components/responses/ServiceUnavailable",
-                    "description": "`projection-behind` (`minPosition` not reached in time), `request-timeout`, `busy` or `shutting-down`; retry after `Retry-After` seconds."
+                    "description": "`projection-behind` (`minPosition` not reached in time), `request-timeout`, `busy` (as many as-of queries as allowed are replaying) or `shutting-down`; retry after `Retry-After` seconds."
                   }
                 }
               }
@@ -3408,7 +3422,7 @@ enum OpenAPIDocument {
               },
               "Problem": {
                 "type": "object",
-                "description": "An RFC 9457 problem document. Types by slug: `invalid-body` 400; `too-many-events` 422; `invalid-parameter` 400; `invalid-command` 400; `invalid-idempotency-key` 400; `unauthorized` 401; `forbidden` 403; `not-found` 404; `event-not-found` 404; `unknown-command` 404; `unknown-projection` 404; `document-not-found` 404; `stream-not-found` 404; `key-not-found` 404; `method-not-allowed` 405; `wrong-expected-revision` 409; `append-condition-failed` 409; `idempotency-conflict` 409; `projection-not-rebuildable` 409; `body-too-large` 413; `invalid-event` 422; `not-erasable`, `erasure-refused` 422; `unknown-account, account-exists, insufficient-funds, currency-mismatch, account-frozen, account-closed, same-account, non-positive-amount, non-zero-balance, invalid-currency, invalid-account-id, invalid-owner, negative-overdraft-limit, balance-overflow` 422 (ledger rules); `internal` 500; `request-timeout, projection-behind, overloaded, busy, shutting-down, not-ready` 503; `storage-full` 507. Extension members follow the standard ones; those listed here are the ones Tally writes.",
+                "description": "An RFC 9457 problem document. Types by slug: `invalid-body` 400; `too-many-events` 422; `invalid-parameter` 400; `invalid-command` 400; `invalid-idempotency-key` 400; `unauthorized` 401; `forbidden` 403; `not-found` 404; `event-not-found` 404; `unknown-command` 404; `unknown-projection` 404; `document-not-found` 404; `stream-not-found` 404; `key-not-found` 404; `method-not-allowed` 405; `wrong-expected-revision` 409; `append-condition-failed` 409; `idempotency-conflict` 409; `projection-not-rebuildable` 409; `body-too-large` 413; `invalid-event` 422; `not-erasable`, `erasure-refused`, `as-of-too-far` 422; `unknown-account, account-exists, insufficient-funds, currency-mismatch, account-frozen, account-closed, same-account, non-positive-amount, non-zero-balance, invalid-currency, invalid-account-id, invalid-owner, negative-overdraft-limit, balance-overflow` 422 (ledger rules); `internal` 500; `request-timeout, projection-behind, overloaded, busy, shutting-down, not-ready` 503; `storage-full` 507. Extension members follow the standard ones; those listed here are the ones Tally writes.",
                 "required": [
                   "type",
                   "title",
@@ -3584,6 +3598,16 @@ enum OpenAPIDocument {
                   "minimum": 1,
                   "maximum": 1000,
                   "default": 100
+                }
+              },
+              "AsOf": {
+                "name": "asOf",
+                "in": "query",
+                "required": false,
+                "description": "Answer as of this log position: the read model is folded afresh from events 1 to `asOf` into a scratch copy (\"what was this balance at the end of the quarter\"), and the answer's `position` is `asOf`. For short histories: at most 100000 events (422 `as-of-too-far` beyond; `tally replay` answers any point offline), two at a time (503 `busy`). Cannot be combined with `minPosition` (400); beyond the head, 404 `tree-too-small`.",
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
                 }
               },
               "MinPosition": {

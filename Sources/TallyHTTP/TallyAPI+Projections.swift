@@ -1,8 +1,11 @@
 import HTTPTypes
 import Hummingbird
+import LedgerProjection
 import Logging
 import TallyCore
+import TallyLMDB
 import TallyStore
+import TallyVerify
 
 extension TallyAPI {
     /// Projection status, documents by key and by prefix, each answer stamped with the position it reflects.
@@ -21,11 +24,10 @@ extension TallyAPI {
         add(.get, "/v1/projections/{name}", to: router, permission: .readProjections) { request, context in
             let name = try parameter("name", of: context)
             let queries = try self.queries(named: name)
-            try await waitForMinPosition(of: request, projection: name)
             let prefix = request.uri.queryParameters["prefix"].map(String.init) ?? ""
             let after = request.uri.queryParameters["after"].map(String.init)
             let limit = try pageSize(of: request)
-            let answer = try log.queryProjection(named: name) { txn, table, position in
+            let answer = try await queryProjection(named: name, for: request) { txn, table, position in
                 (try queries.documents(prefix: prefix, after: after, limit: limit, in: table, txn: txn), position)
             }
             guard let (documents, position) = answer else { throw EventLogError.unknownProjection(name) }
@@ -36,6 +38,7 @@ extension TallyAPI {
                     [
                         "prefix": prefix.isEmpty ? nil : prefix, "after": documents.last?.key,
                         "limit": request.uri.queryParameters["limit"].map(String.init),
+                        "asOf": request.uri.queryParameters["asOf"].map(String.init),
                     ], request)
                 : nil
             var json = JSONWriter()
@@ -61,8 +64,7 @@ extension TallyAPI {
             let name = try parameter("name", of: context)
             let key = try parameter("key", of: context)
             let queries = try self.queries(named: name)
-            try await waitForMinPosition(of: request, projection: name)
-            let answer = try log.queryProjection(named: name) { txn, table, position in
+            let answer = try await queryProjection(named: name, for: request) { txn, table, position in
                 (try queries.document(forKey: key, in: table, txn: txn), position)
             }
             guard let (document, position) = answer else { throw EventLogError.unknownProjection(name) }
@@ -105,6 +107,48 @@ extension TallyAPI {
     private func queries(named name: String) throws -> any ProjectionQueries {
         guard let queries = queries[name] else { throw EventLogError.unknownProjection(name) }
         return queries
+    }
+
+    /// Runs a query of projection `name` on the live read model (after waiting for `minPosition`,
+    /// if the request names one), or, for `asOf=N`, on a copy folded afresh from events 1...N.
+    ///
+    /// - Throws: 400 for `asOf` with `minPosition`; 422 `as-of-too-far` beyond
+    ///   ``HTTPLimits/maxAsOfEvents``; 503 `busy` when ``HTTPLimits/maxConcurrentAsOf`` replays run.
+    private func queryProjection<R>(
+        named name: String, for request: Request,
+        _ body: (borrowing ReadTransaction, ProjectionTable, UInt64) throws -> R
+    ) async throws -> R? {
+        guard let asOf = try position("asOf", of: request) else {
+            try await waitForMinPosition(of: request, projection: name)
+            return try log.queryProjection(named: name, body)
+        }
+        guard request.uri.queryParameters["minPosition"] == nil else {
+            throw invalidParameter("minPosition", "cannot be combined with asOf (an as-of answer is exactly at asOf)")
+        }
+        let head = try log.treeHead().size
+        guard asOf <= head else { throw EventLogError.treeTooSmall(size: head, requested: asOf) }
+        guard asOf <= limits.maxAsOfEvents else {
+            var problem = Problem(
+                "as-of-too-far", "Too much history to replay here", .unprocessableContent,
+                detail:
+                    "An as-of query folds events 1 to asOf afresh; this server does that for at most \(limits.maxAsOfEvents) events. Use tally replay --to-position \(asOf) on the data directory."
+            )
+            problem.extend("maxAsOf", integer: limits.maxAsOfEvents)
+            throw problem
+        }
+        guard asOfReplays.enter() else {
+            var problem = Problem(
+                "busy", "The server is busy", .serviceUnavailable,
+                detail: "\(limits.maxConcurrentAsOf) as-of queries are replaying; retry shortly.")
+            problem.headers[.retryAfter] = "1"
+            throw problem
+        }
+        defer { asOfReplays.leave() }
+        let replay = try await ReplayedLog(
+            of: log, to: asOf, inlineProjectors: LedgerCommand.inlineProjectors,
+            asyncProjectors: LedgerCommand.asyncProjectors)
+        defer { replay.close() }
+        return try replay.log.queryProjection(named: name, body)
     }
 
     /// Waits (at most ``HTTPLimits/maxProjectionWait``) until the projection reflects `minPosition`.

@@ -32,6 +32,8 @@ package struct TallyAPI: Sendable {
     let balances: ProjectionTable
     /// The queries of each read model, by projection name.
     let queries: [String: any ProjectionQueries]
+    /// Counts the as-of queries replaying now, up to ``HTTPLimits/maxConcurrentAsOf``.
+    let asOfReplays: Slots
 
     /// The API over `log`, whose inline projectors must include ``AccountBalances``.
     ///
@@ -51,6 +53,7 @@ package struct TallyAPI: Sendable {
         self.checkpoints = checkpoints
         self.balances = balances
         self.queries = Dictionary(uniqueKeysWithValues: LedgerCommand.queries.map { ($0.projectionName, $0) })
+        self.asOfReplays = Slots(limits.maxConcurrentAsOf)
     }
 
     /// Builds the router: middleware first (request id and logs, problems, authentication), then every route.
@@ -203,4 +206,23 @@ extension TallyAPI {
         problem.extend("parameter", string: name)
         return problem
     }
+}
+
+/// A fixed number of slots that work takes and gives back, refusing (not waiting) when all are taken.
+final class Slots: Sendable {
+    private let free: Mutex<Int>
+
+    init(_ count: Int) { free = Mutex(count) }
+
+    /// Takes a slot; `false` if none is free.
+    func enter() -> Bool {
+        free.withLock { free in
+            guard free > 0 else { return false }
+            free -= 1
+            return true
+        }
+    }
+
+    /// Gives back a slot taken by ``enter()``.
+    func leave() { free.withLock { $0 += 1 } }
 }
