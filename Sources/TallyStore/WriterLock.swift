@@ -26,14 +26,28 @@ package final class WriterLock: Sendable {
         let path = (directory as NSString).appendingPathComponent(Self.fileName)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw LMDBError(code: errno, operation: "open \(Self.fileName)") }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        var attempts = 0
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
+            attempts += 1
+            // A process that starts a child (posix_spawn) lends the child a copy of every
+            // descriptor until its exec closes the close-on-exec ones; if that process just closed
+            // its own log, the copy holds the lock for that moment. So a busy lock is retried
+            // briefly before it counts as another writer.
+            if code == EWOULDBLOCK, attempts < Self.attempts {
+                usleep(Self.retryMicroseconds)
+                continue
+            }
             Glibc.close(descriptor)
             if code == EWOULDBLOCK { throw EventLogError.inUse(path: directory) }
             throw LMDBError(code: code, operation: "flock \(Self.fileName)")
         }
         self.descriptor = Mutex(descriptor)
     }
+
+    /// How often a busy lock is tried, `retryMicroseconds` apart (about a quarter of a second in all).
+    private static let attempts = 50
+    private static let retryMicroseconds: UInt32 = 5_000
 
     /// Releases the lock; safe to call repeatedly.
     package func release() {

@@ -60,7 +60,7 @@ struct AuthorizationTests {
         #expect(Role.submitter.permissions == [.submitCommands, .readProjections])
         #expect(Role.reader.permissions == [.readProjections, .readStreams])
         #expect(Role.auditor.permissions == [.readEvents, .readStreams, .readProofs])
-        #expect(Permission.allCases.count == 9)
+        #expect(Permission.allCases.count == 10)
     }
 
     @Test func aMissingOrInvalidKeyIs401OnEveryProtectedRoute() async throws {
