@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TallyVerify
 
 /// A stored record that this version of Tally cannot read: a bug or damage, never bad input.
 package enum RecordFormatError: Error, Equatable, Sendable {
@@ -66,16 +67,59 @@ enum EventRecord {
 
     /// The same leaf content, rebuilt from a stored event (what an auditor recomputes).
     static func leafContent(of event: RecordedEvent) -> [UInt8] {
-        var writer = ByteWriter(capacity: 128)
-        writer.write(event.position)
-        writer.write(event.record[..<event.layout.headerEnd])
-        if let erasure = event.erasure {
-            writer.write(erasure.dataDigest)
-        } else {
-            writer.write(digest: SHA256.hash(data: event.data))
+        let count = leafContentCount(event.layout)
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            event.record.withUnsafeBytes { record in
+                writeLeafContent(
+                    position: event.position, record: record, layout: event.layout,
+                    into: UnsafeMutableRawBufferPointer(buffer))
+            }
+            initialized = count
         }
-        writer.write(digest: SHA256.hash(data: event.metadata))
-        return writer.bytes
+    }
+
+    /// The Merkle leaf hash of the stored record `record` at `position`, hashed from where the
+    /// record lies (in LMDB's map, when verifying) with the leaf content gathered on the stack:
+    /// nothing is copied to the heap.
+    ///
+    /// - Throws: ``RecordFormatError`` if the bytes are not a record this version can read.
+    static func leafHash(position: UInt64, record: UnsafeRawBufferPointer) throws(RecordFormatError) -> SHA256Digest {
+        let layout = try Layout(record)
+        return withUnsafeTemporaryAllocation(byteCount: leafContentCount(layout), alignment: 1) { content in
+            writeLeafContent(position: position, record: record, layout: layout, into: content)
+            return MerkleHash.leaf(UnsafeRawBufferPointer(content))
+        }
+    }
+
+    /// The size of a stored record's leaf content: the position, the header, two digests.
+    private static func leafContentCount(_ layout: Layout) -> Int { 8 + layout.headerEnd + 2 * 32 }
+
+    /// Writes the leaf content of a stored record into `content` (``leafContentCount(_:)`` bytes):
+    /// the one place that rebuilds a leaf from stored bytes, for ``leafContent(of:)`` and
+    /// ``leafHash(position:record:)``.
+    private static func writeLeafContent(
+        position: UInt64, record: UnsafeRawBufferPointer, layout: Layout, into content: UnsafeMutableRawBufferPointer
+    ) {
+        var offset = 0
+        func write(_ bytes: UnsafeRawBufferPointer) {
+            UnsafeMutableRawBufferPointer(rebasing: content[offset..<offset + bytes.count]).copyMemory(from: bytes)
+            offset += bytes.count
+        }
+        withUnsafeBytes(of: position.bigEndian, write)
+        write(UnsafeRawBufferPointer(rebasing: record[..<layout.headerEnd]))
+        if let tombstone = layout.tombstone {
+            write(UnsafeRawBufferPointer(rebasing: record[tombstone.digest]))  // erased: the digest it kept
+        } else {
+            digest(of: UnsafeRawBufferPointer(rebasing: record[layout.data])).withUnsafeBytes(write)
+        }
+        digest(of: UnsafeRawBufferPointer(rebasing: record[layout.metadata])).withUnsafeBytes(write)
+    }
+
+    /// SHA-256 of `bytes`, hashed where they lie.
+    private static func digest(of bytes: UnsafeRawBufferPointer) -> SHA256Digest {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: bytes)
+        return hasher.finalize()
     }
 
     private static func writeHeader(
@@ -98,7 +142,10 @@ enum EventRecord {
         let recordedAt: Timestamp
         let stream: Range<Int>
         let type: Range<Int>
-        let tags: [Range<Int>]
+        /// How many tags there are.
+        let tagCount: Int
+        /// Where the tags' list (each a length and its bytes) lies; ``tagRanges(in:)`` splits it.
+        let tagList: Range<Int>
         /// Where the fields that enter a leaf unchanged end.
         let headerEnd: Int
         /// The data's JSON: as appended, or what an erasure kept of it.
@@ -117,13 +164,11 @@ enum EventRecord {
             recordedAt = Timestamp(microsecondsSince1970: try reader.read(Int64.self))
             stream = try reader.lengthPrefixed(UInt16.self)
             type = try reader.lengthPrefixed(UInt16.self)
-            let tagCount = try reader.read(UInt16.self)
-            var tags: [Range<Int>] = []
-            if tagCount > 0 {
-                tags.reserveCapacity(Int(tagCount))
-                for _ in 0..<tagCount { tags.append(try reader.lengthPrefixed(UInt16.self)) }
-            }
-            self.tags = tags
+            // Only walked here, not kept: reading a record (every scan, every verified event) allocates nothing.
+            tagCount = Int(try reader.read(UInt16.self))
+            let tagListStart = reader.offset
+            for _ in 0..<tagCount { _ = try reader.lengthPrefixed(UInt16.self) }
+            tagList = tagListStart..<reader.offset
             headerEnd = reader.offset
             let dataField = try reader.lengthPrefixed(UInt32.self)
             if dataField.first.map({ bytes[$0] == EventRecord.tombstoneMarker }) == true {
@@ -139,6 +184,19 @@ enum EventRecord {
             }
             metadata = try reader.lengthPrefixed(UInt32.self)
             guard reader.isAtEnd else { throw .trailingBytes(at: reader.offset) }
+        }
+
+        /// The ranges of the tags' bytes in `record`, the record this layout was read from.
+        func tagRanges(in record: [UInt8]) -> [Range<Int>] {
+            var ranges: [Range<Int>] = []
+            ranges.reserveCapacity(tagCount)
+            var offset = tagList.lowerBound
+            for _ in 0..<tagCount {
+                let length = Int(record[offset]) << 8 | Int(record[offset + 1])
+                ranges.append(offset + 2..<offset + 2 + length)
+                offset += 2 + length
+            }
+            return ranges
         }
     }
 }

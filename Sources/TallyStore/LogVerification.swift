@@ -79,42 +79,88 @@ extension LogReading {
     /// Recomputes every event's leaf hash from its stored bytes and every Merkle node from the
     /// leaves, compares them with the stored ones, and checks the tree against `pinned`.
     ///
-    /// Reads one snapshot, in position order, in constant memory; `progress` is called with the
-    /// number of events checked so far, every 64 Ki events.
+    /// Reads one snapshot in constant memory, on every core: ``ChunkedVerification`` checks the
+    /// log chunk by chunk; only if it finds something wrong is the log walked again in order
+    /// (``verifyInOrder(against:progress:)``, the definition) to name the first failure, so the
+    /// outcome is always the definition's. `progress` is called with the number of events checked
+    /// so far, every 64 Ki events.
     ///
     /// - Throws: ``VerificationFailure`` for the first thing found wrong; `LMDBError` from storage.
     package func verify(against pinned: TreeHead? = nil, progress: (UInt64) -> Void = { _ in }) throws
         -> VerificationReport
     {
+        try verify(against: pinned, chunking: ChunkedVerification(), progress: progress)
+    }
+
+    /// ``verify(against:progress:)`` with the chunks `chunking` describes (tests use small ones, to
+    /// cross many chunk and batch edges in a small log).
+    package func verify(
+        against pinned: TreeHead?, chunking: ChunkedVerification, progress: (UInt64) -> Void = { _ in }
+    ) throws -> VerificationReport {
         try environment.read { [reader] txn in
-            var rebuilder = TreeRebuilder(pinned: pinned)
-            try txn.withCursor(in: reader.schema.events) { events in
-                try txn.withCursor(in: reader.schema.merkle) { nodes in
-                    var entry = try events.first()
-                    var node = try nodes.first()
-                    while let current = entry {
-                        let position = UInt64(bigEndianBytes: current.key)
-                        guard let event = try? RecordedEvent(position: position, record: Array(current.value)) else {
-                            throw VerificationFailure.leafMismatch(position: position)
-                        }
-                        let leaf = MerkleHash.leaf(EventRecord.leafContent(of: event))
-                        let expected = try rebuilder.append(leaf: leaf, at: position)
-                        guard let stored = node, UInt64(bigEndianBytes: stored.key) == position,
-                            stored.value.count >= 32
-                        else { throw VerificationFailure.nodeMismatch(position: position) }
-                        guard stored.value.prefix(32).elementsEqual(leaf) else {
-                            throw VerificationFailure.leafMismatch(position: position)
-                        }
-                        guard stored.value.elementsEqual(expected) else {
-                            throw VerificationFailure.nodeMismatch(position: position)
-                        }
-                        if position & 0xFFFF == 0 { progress(position) }
-                        entry = try events.next()
-                        node = try nodes.next()
+            var reported: UInt64 = 0
+            // The walk in order after a failed chunked pass starts again from 1: report only news.
+            func report(_ position: UInt64) {
+                guard position > reported else { return }
+                reported = position
+                progress(position)
+            }
+            if let verified = try chunking.verify(txn, schema: reader.schema, against: pinned, progress: report) {
+                return verified
+            }
+            return try Self.verifyInOrder(txn, schema: reader.schema, against: pinned, progress: report)
+        }
+    }
+
+    /// What verification means, one event after the other on one core: walks the `events` and
+    /// `merkle` databases in step, rebuilds each leaf and the nodes it completes, and throws at the
+    /// first difference. ``verify(against:progress:)`` gives the same outcome, faster.
+    ///
+    /// - Throws: ``VerificationFailure`` for the first thing found wrong; `LMDBError` from storage.
+    package func verifyInOrder(against pinned: TreeHead? = nil, progress: (UInt64) -> Void = { _ in }) throws
+        -> VerificationReport
+    {
+        try environment.read { [reader] txn in
+            try Self.verifyInOrder(txn, schema: reader.schema, against: pinned, progress: progress)
+        }
+    }
+
+    /// ``verifyInOrder(against:progress:)`` inside the read transaction `txn`.
+    private static func verifyInOrder(
+        _ txn: borrowing ReadTransaction, schema: LogSchema, against pinned: TreeHead?, progress: (UInt64) -> Void
+    ) throws -> VerificationReport {
+        var rebuilder = TreeRebuilder(pinned: pinned)
+        try txn.withCursor(in: schema.events) { events in
+            try txn.withCursor(in: schema.merkle) { nodes in
+                var entry = try events.first()
+                var node = try nodes.first()
+                while let current = entry {
+                    let position = UInt64(bigEndianBytes: current.key)
+                    guard let leafHash = try? EventRecord.leafHash(position: position, record: current.value) else {
+                        throw VerificationFailure.leafMismatch(position: position)
                     }
+                    let leaf = Array(leafHash)
+                    guard position == rebuilder.size + 1 else {
+                        throw VerificationFailure.missingEvent(position: rebuilder.size + 1)
+                    }
+                    // The event's own leaf first, so a changed event is named even when it is the
+                    // last one a pinned checkpoint covers (the root would differ too).
+                    guard let stored = node, UInt64(bigEndianBytes: stored.key) == position,
+                        stored.value.count >= 32
+                    else { throw VerificationFailure.nodeMismatch(position: position) }
+                    guard stored.value.prefix(32).elementsEqual(leaf) else {
+                        throw VerificationFailure.leafMismatch(position: position)
+                    }
+                    let expected = try rebuilder.append(leaf: leaf, at: position)
+                    guard stored.value.elementsEqual(expected) else {
+                        throw VerificationFailure.nodeMismatch(position: position)
+                    }
+                    if position & 0xFFFF == 0 { progress(position) }
+                    entry = try events.next()
+                    node = try nodes.next()
                 }
             }
-            return try rebuilder.finish()
         }
+        return try rebuilder.finish()
     }
 }

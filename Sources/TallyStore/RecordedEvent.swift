@@ -33,7 +33,7 @@ package struct RecordedEvent: Sendable, Equatable {
     /// What happened.
     package var type: String { text(layout.type) }
     /// The event's tags, in the order given.
-    package var tags: [String] { layout.tags.map(text) }
+    package var tags: [String] { layout.tagRanges(in: record).map(text) }
     /// The payload, byte for byte as appended (a view into the stored record, not a copy); for an
     /// erased event, what the erasure kept: `null`, or the object without the erased members.
     package var data: ArraySlice<UInt8> { record[layout.data] }

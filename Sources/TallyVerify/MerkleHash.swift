@@ -1,4 +1,4 @@
-import Crypto
+package import Crypto
 
 /// RFC 6962 / RFC 9162 (§2.1.1) hashing: leaves and interior nodes are domain-separated by a prefix byte.
 package enum MerkleHash {
@@ -14,6 +14,29 @@ package enum MerkleHash {
         hasher.update(byte: 0x00)
         hasher.update(bytes: content)
         return hasher.finalize().withUnsafeBytes { Array($0) }
+    }
+
+    /// `SHA-256(0x00 ‖ content)` of content hashed where it lies, into a digest: no array is allocated.
+    package static func leaf(_ content: UnsafeRawBufferPointer) -> SHA256Digest {
+        var hasher = SHA256()
+        hasher.update(byte: 0x00)
+        hasher.update(bufferPointer: content)
+        return hasher.finalize()
+    }
+
+    /// `SHA-256(0x01 ‖ left ‖ right)` of two digests, into a digest: no array is allocated.
+    package static func node(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
+        // One update of the 65 bytes, gathered on the stack, costs less than three small ones.
+        withUnsafeTemporaryAllocation(byteCount: 1 + 2 * byteCount, alignment: 1) { input in
+            input[0] = 0x01
+            left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: input[1...byteCount]).copyMemory(from: $0) }
+            right.withUnsafeBytes {
+                UnsafeMutableRawBufferPointer(rebasing: input[(1 + byteCount)...]).copyMemory(from: $0)
+            }
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(input))
+            return hasher.finalize()
+        }
     }
 
     /// `SHA-256(0x01 ‖ left ‖ right)`.
