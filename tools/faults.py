@@ -222,10 +222,10 @@ class Server:
 class Mount:
     """A filesystem of `size_mb` MiB mounted on a new directory: tmpfs, or ext4 in a loop-mounted image."""
 
-    def __init__(self, scratch, kind, size_mb):
+    def __init__(self, scratch, name, kind, size_mb):
         self.kind, self.size_mb = kind, size_mb
-        self.point = os.path.join(scratch, f"{kind}-mount")
-        self.image = os.path.join(scratch, f"{kind}.img")
+        self.point = os.path.join(scratch, f"{name}-{kind}")
+        self.image = os.path.join(scratch, f"{name}.img")
         os.makedirs(self.point, exist_ok=True)
 
     def __enter__(self):
@@ -493,7 +493,7 @@ def ok_only(phase, kind):
 
 
 def disk_full(args, scratch, report):
-    with Mount(scratch, args.fs, args.disk_mb) as mount:
+    with Mount(scratch, "disk-full", args.fs, args.disk_mb) as mount:
         data = os.path.join(mount.point, "data")
         server = Server(args.tally, data, os.path.join(scratch, "disk-full.log"), ["--log-level", "notice"])
         server.start()
@@ -733,14 +733,24 @@ def readers_full(args, scratch, report):
         reads = [client.send("GET", path) for path in
                  ["/v1/events?limit=10", "/v1/streams/fault-r/events", "/v1/projections/account-balances/fault-a0"]]
         live = Client(server.port).send("GET", "/health/live")
-        append = client.send("POST", "/v1/streams/fault-r/events", '{"events":[{"type":"faultTested","data":{}}]}')
-        deposit = client.send("POST", "/v1/commands/deposit", '{"account":"fault-a0","amount":7}')
+        # The writer needs no reader slot, but an answer reads its events back: 201, or 503 after the commit.
+        event_id, key = str(uuid.uuid4()), str(uuid.uuid4())
+        append_body = '{"events":[{"id":"%s","type":"faultTested","data":{}}]}' % event_id
+        append = client.send("POST", "/v1/streams/fault-r/events", append_body)
+        deposit_body = '{"account":"fault-a0","amount":7}'
+        deposit = client.send("POST", "/v1/commands/deposit", deposit_body, {"Idempotency-Key": key})
         time.sleep(2)  # the projection runner wakes on the commit and is refused its read
         alive = server.alive()
         paused = "Projections paused" in server.log_text()
         table.release()
         after = client.send("GET", "/v1/streams/fault-r/events")
-        head = json.loads(deposit.body)["positions"]["last"] if deposit.status == 201 else 0
+        stored_ids = [event["id"] for event, _ in events_with_data_spans(after.body.decode())] if after.status == 200 else []
+        # Retried as a client would after a 503: the same ids and key must not apply twice.
+        append_retry = client.send("POST", "/v1/streams/fault-r/events", append_body)
+        deposit_retry = client.send("POST", "/v1/commands/deposit", deposit_body, {"Idempotency-Key": key})
+        balance = client.send("GET", "/v1/projections/account-balances/fault-a0")
+        balance_value = json.loads(balance.body)["value"]["balance"] if balance.status == 200 else None
+        head = json.loads(deposit_retry.body)["positions"]["last"] if deposit_retry.status in (200, 201) else 0
         caught_up = client.send("GET", f"/v1/projections/account-statements?prefix=fault-a0:&minPosition={head}")
         refused = [busy] + reads
         checks = [
@@ -748,8 +758,11 @@ def readers_full(args, scratch, report):
             ("every read while full was 503 busy with Retry-After",
              all(a.status == 503 and a.slug() == "busy" and a.headers.get("Retry-After") for a in refused)),
             ("/health/live answered 200", live.status == 200),
-            ("an append and a deposit were acknowledged (the writer needs no reader slot)",
-             append.status == 201 and deposit.status == 201),
+            ("an append and a deposit while full were answered 201 or 503 busy",
+             all(a.status == 201 or (a.status == 503 and a.slug() == "busy") for a in (append, deposit))),
+            ("both were committed, exactly once, even when answered 503 (read back; retried with the same id and key)",
+             stored_ids.count(event_id) == 1 and append_retry.status in (200, 201)
+             and deposit_retry.status in (200, 201) and balance_value == 7),
             ("the server kept running 2 s after its projection runner was refused", alive),
             ("reads answered 200 once the slots were released", after.status == 200),
             ("the async projections caught up with the deposit", caught_up.status == 200),
@@ -758,9 +771,11 @@ def readers_full(args, scratch, report):
             f"{held} read transactions held in this process (liblmdb, MDB_RDONLY|MDB_NOTLS)",
             "reads while full: " + ", ".join(f"{a.label()} {a.slug()} Retry-After={a.headers.get('Retry-After')}"
                                               for a in refused),
-            f"/health/live {live.label()}; append {append.label()}; deposit {deposit.label()}; "
-            f"server running after 2 s: {alive}; 'Projections paused' logged: {paused}",
-            f"released: read {after.label()}; account-statements at position {head}: {caught_up.label()}",
+            f"/health/live {live.label()}; append {append.label()} {append.slug()}; deposit {deposit.label()} "
+            f"{deposit.slug()}; server running after 2 s: {alive}; 'Projections paused' logged: {paused}",
+            f"released: read {after.label()} (the append's id stored {stored_ids.count(event_id)} time(s)); "
+            f"retried append {append_retry.label()}, deposit {deposit_retry.label()}; balance {balance_value} (7 deposited); "
+            f"account-statements at position {head}: {caught_up.label()}",
         ])
     finally:
         if table is not None:
@@ -769,7 +784,7 @@ def readers_full(args, scratch, report):
 
 
 def read_only(args, scratch, report):
-    with Mount(scratch, "tmpfs", 16) as mount:
+    with Mount(scratch, "read-only", "tmpfs", 16) as mount:
         data = os.path.join(mount.point, "data")
         server = Server(args.tally, data, os.path.join(scratch, "read-only.log"), ["--log-level", "warning"])
         server.start()
