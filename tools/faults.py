@@ -736,7 +736,9 @@ def readers_full(args, scratch, report):
         # The writer needs no reader slot, but an answer reads its events back: 201, or 503 after the commit.
         event_id, key = str(uuid.uuid4()), str(uuid.uuid4())
         append_body = '{"events":[{"id":"%s","type":"faultTested","data":{}}]}' % event_id
-        append = client.send("POST", "/v1/streams/fault-r/events", append_body)
+        # The same X-Request-ID on the retry: it becomes the event's correlationId, part of its content.
+        request_id = {"X-Request-ID": f"faults-{event_id}"}
+        append = client.send("POST", "/v1/streams/fault-r/events", append_body, request_id)
         deposit_body = '{"account":"fault-a0","amount":7}'
         deposit = client.send("POST", "/v1/commands/deposit", deposit_body, {"Idempotency-Key": key})
         time.sleep(2)  # the projection runner wakes on the commit and is refused its read
@@ -746,7 +748,7 @@ def readers_full(args, scratch, report):
         after = client.send("GET", "/v1/streams/fault-r/events")
         stored_ids = [event["id"] for event, _ in events_with_data_spans(after.body.decode())] if after.status == 200 else []
         # Retried as a client would after a 503: the same ids and key must not apply twice.
-        append_retry = client.send("POST", "/v1/streams/fault-r/events", append_body)
+        append_retry = client.send("POST", "/v1/streams/fault-r/events", append_body, request_id)
         deposit_retry = client.send("POST", "/v1/commands/deposit", deposit_body, {"Idempotency-Key": key})
         balance = client.send("GET", "/v1/projections/account-balances/fault-a0")
         balance_value = json.loads(balance.body)["value"]["balance"] if balance.status == 200 else None
@@ -774,7 +776,8 @@ def readers_full(args, scratch, report):
             f"/health/live {live.label()}; append {append.label()} {append.slug()}; deposit {deposit.label()} "
             f"{deposit.slug()}; server running after 2 s: {alive}; 'Projections paused' logged: {paused}",
             f"released: read {after.label()} (the append's id stored {stored_ids.count(event_id)} time(s)); "
-            f"retried append {append_retry.label()}, deposit {deposit_retry.label()}; balance {balance_value} (7 deposited); "
+            f"retried append {append_retry.label()} {append_retry.slug()}, deposit {deposit_retry.label()}; "
+            f"balance {balance_value} (7 deposited); "
             f"account-statements at position {head}: {caught_up.label()}",
         ])
     finally:
