@@ -56,6 +56,21 @@ extension Tally {
         @Option(help: "Seconds a request's handler may run before a 503 [TALLY_REQUEST_TIMEOUT] (default: 30).")
         var requestTimeout: Int?
         @Option(
+            help:
+                "Seconds a client may take to send a request body before its connection is closed [TALLY_BODY_TIMEOUT] (default: 30)."
+        )
+        var bodyTimeout: Int?
+        @Option(
+            help:
+                "The LMDB map's size at start, in bytes; it doubles when full [TALLY_MAP_SIZE] (default: 1073741824)."
+        )
+        var mapSize: Int?
+        @Option(
+            help:
+                "The largest the map may grow to, in bytes; beyond it appends are answered 507 [TALLY_MAX_MAP_SIZE] (default: 1099511627776)."
+        )
+        var maxMapSize: Int?
+        @Option(
             help: "Log level: trace, debug, info, notice, warning, error, critical [TALLY_LOG_LEVEL] (default: info).")
         var logLevel: String?
         @Option(
@@ -86,7 +101,9 @@ extension Tally {
                 let metrics = HTTPMetrics()
                 MetricsSystem.bootstrap(metrics.factory)
 
-                let log = try Tally.openLog(in: settings.dataDirectory, metrics: metrics.factory, logger: logger)
+                let log = try Tally.openLog(
+                    in: settings.dataDirectory, mapSize: settings.mapSize, maxMapSize: settings.maxMapSize,
+                    metrics: metrics.factory, logger: logger)
                 defer { log.close() }
                 let keys = try APIKeyStore(path: "\(settings.dataDirectory)/api-keys.json")
                 if keys.isEmpty { try createFirstAdminKey(in: keys, dataDirectory: settings.dataDirectory) }
@@ -102,13 +119,18 @@ extension Tally {
                     log: log, keys: keys, limits: settings.limits, metrics: metrics, checkpoints: publisher)
                 let app = Application(
                     router: api.makeRouter(),
-                    server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
+                    server: .http1(
+                        configuration: .init(
+                            additionalChannelHandlers: [
+                                RequestBodyTimeout(timeout: .seconds(settings.bodyTimeoutSeconds))
+                            ],
+                            idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
                     configuration: .init(
                         address: .hostname(settings.host, port: settings.port), serverName: "tally",
                         availableConnectionsDelegate: MaximumAvailableConnections(
                             settings.maxConnections, logger: logger)),
                     services: [
-                        ProjectionRunner(log: log),
+                        ProjectionRunner(log: log, retryDelay: .seconds(1), logger: logger),
                         CheckpointRunner(
                             publisher: publisher, interval: .seconds(settings.checkpointIntervalSeconds),
                             logger: logger),
@@ -201,11 +223,31 @@ struct CheckpointRunner: Service {
 }
 
 /// Keeps the async projections current for as long as the server runs.
+///
+/// A step that fails (a full disk, every LMDB reader slot taken) pauses the projections, not the
+/// server: the runner logs it and tries again after `retryDelay`. A service that returned would
+/// make the service group stop the whole server.
 struct ProjectionRunner: Service {
     let log: EventLog
+    let retryDelay: Duration
+    let logger: Logger
 
     func run() async throws {
         // Cancelled between steps on graceful shutdown; a step in the writer finishes first.
-        try? await cancelWhenGracefulShutdown { try await log.runProjections() }
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                do {
+                    return try await log.runProjections()
+                } catch is CancellationError {
+                    return
+                } catch EventLogError.closed {
+                    return
+                } catch {
+                    logger.warning(
+                        "Projections paused; retrying", metadata: ["error": "\(error)", "retry.delay": "\(retryDelay)"])
+                    try await Task.sleep(for: retryDelay)
+                }
+            }
+        }
     }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import TallyHTTP
+import TallyLMDB
+import TallyStore
 
 /// `tally serve`'s settings, each from its flag, else its `TALLY_*` variable, else its default.
 struct ServeSettings {
@@ -10,6 +12,11 @@ struct ServeSettings {
     var port: Int
     var maxConnections: Int
     var idleTimeoutSeconds: Int
+    var bodyTimeoutSeconds: Int
+    /// The LMDB map's size at start, in bytes (it doubles when full, up to `maxMapSize`).
+    var mapSize: Int
+    /// The largest the map may grow to, in bytes; past it appends are refused with 507.
+    var maxMapSize: Int
     var logLevel: Logger.Level
     var limits: HTTPLimits
     /// The signing key file given (`nil`: `<data-dir>/checkpoint-signing.key`, made on first start).
@@ -37,6 +44,15 @@ extension Tally.Serve {
             throw ValidationError(
                 "log level must be trace, debug, info, notice, warning, error or critical, not \(levelName).")
         }
+        let initialMap = try resolver.integer(
+            mapSize, "--map-size", "TALLY_MAP_SIZE", default: EventLog.Options().environment.mapSize,
+            in: Self.mapSizes)
+        let largestMap = try resolver.integer(
+            maxMapSize, "--max-map-size", "TALLY_MAX_MAP_SIZE", default: EventLog.Options().maxMapSize,
+            in: Self.mapSizes)
+        guard initialMap <= largestMap else {
+            throw ValidationError("the map size (\(initialMap)) must not exceed the largest map size (\(largestMap)).")
+        }
         return ServeSettings(
             dataDirectory: resolver.text(dataDirectory, "TALLY_DATA_DIR", default: "./tally-data"),
             host: resolver.text(host, "TALLY_HOST", default: "127.0.0.1"),
@@ -45,6 +61,9 @@ extension Tally.Serve {
                 maxConnections, "--max-connections", "TALLY_MAX_CONNECTIONS", default: 1024, in: 1...1_000_000),
             idleTimeoutSeconds: try resolver.integer(
                 idleTimeout, "--idle-timeout", "TALLY_IDLE_TIMEOUT", default: 60, in: 1...86_400),
+            bodyTimeoutSeconds: try resolver.integer(
+                bodyTimeout, "--body-timeout", "TALLY_BODY_TIMEOUT", default: 30, in: 1...3600),
+            mapSize: initialMap, maxMapSize: largestMap,
             logLevel: level, limits: limits,
             signingKeyPath: resolver.optionalText(signingKey, "TALLY_SIGNING_KEY"),
             origin: try resolver.optionalText(origin, "TALLY_ORIGIN").map { origin in
@@ -59,6 +78,11 @@ extension Tally.Serve {
             checkpointIntervalSeconds: try resolver.integer(
                 checkpointInterval, "--checkpoint-interval", "TALLY_CHECKPOINT_INTERVAL", default: 60, in: 1...86_400))
     }
+}
+
+extension Tally.Serve {
+    /// The map sizes `serve` accepts: from 1 MiB (LMDB needs a few pages per database) to 1 TiB.
+    static let mapSizes = (1 << 20)...(1 << 40)
 }
 
 /// Looks a setting up in its flag, then the environment, then its default.

@@ -33,6 +33,11 @@ extension Tally {
                 ExitCode(75)  // EX_TEMPFAIL: re-read, then retry
             case .storageFull: ExitCode(73)  // EX_CANTCREAT
             }
+        case let error as DataDirectoryError:
+            switch error.code {
+            case EACCES, EPERM, EROFS: ExitCode(77)  // EX_NOPERM
+            default: ExitCode(74)  // EX_IOERR
+            }
         case QueryError.behind: ExitCode(75)  // EX_TEMPFAIL
         case is ValidationError: ExitCode(64)  // EX_USAGE: a setting found wrong once running
         case is EventValidationError, is QueryError, is ImportError, is KeysError, is VerificationFailure,
@@ -90,6 +95,10 @@ extension Tally {
                 "\(path) is open for writing by another process (a running tally serve?); stop it, or go through it with --url"
             default: "\(error)"
             }
+        case let error as DataDirectoryError:
+            "cannot use the data directory \(error.path): \(String(cString: strerror(error.code))) (\(error.operation))"
+                + (error.code == EROFS
+                    ? "; tally needs it writable: mount it read-write, or choose another --data-dir" : "")
         case let error as TallyClientError:
             switch error {
             case .invalidURL(let url): "\(url) is not a server URL; use http://host:port"

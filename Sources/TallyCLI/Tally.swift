@@ -4,6 +4,7 @@ import Ledger
 import LedgerProjection
 import Logging
 import Metrics
+import TallyLMDB
 import TallyStore
 
 /// The `tally` command: the only composition root of the service.
@@ -40,20 +41,57 @@ extension Tally {
     /// Opens the log in `dataDirectory` for writing, creating the directory (and its parents) if
     /// missing, with the ledger's read models.
     ///
-    /// - Throws: ``EventLogError/inUse(path:)`` while another process (`tally serve`) writes there.
+    /// - Parameters:
+    ///   - mapSize: The map's size at start (`nil`: the store's default); it doubles when full.
+    ///   - maxMapSize: The largest the map may grow to (`nil`: the store's default).
+    /// - Throws: ``EventLogError/inUse(path:)`` while another process (`tally serve`) writes there;
+    ///   ``DataDirectoryError`` if the system refuses the directory (read-only, not permitted, not a directory).
     static func openLog(
-        in dataDirectory: String, metrics: any MetricsFactory = MetricsSystem.factory,
+        in dataDirectory: String, mapSize: Int? = nil, maxMapSize: Int? = nil,
+        metrics: any MetricsFactory = MetricsSystem.factory,
         logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws -> EventLog {
-        if !FileManager.default.fileExists(atPath: dataDirectory) {
-            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        }
+        if !FileManager.default.fileExists(atPath: dataDirectory) { try makeDirectories(dataDirectory) }
         var options = EventLog.Options()
         options.metrics = metrics
-        return try EventLog(
-            path: dataDirectory, options: options, inlineProjectors: inlineProjectors,
-            asyncProjectors: asyncProjectors, logger: logger)
+        if let mapSize { options.environment.mapSize = mapSize }
+        if let maxMapSize { options.maxMapSize = maxMapSize }
+        do {
+            return try EventLog(
+                path: dataDirectory, options: options, inlineProjectors: inlineProjectors,
+                asyncProjectors: asyncProjectors, logger: logger)
+        } catch let error as LMDBError {
+            // Only the system's refusals of the directory itself; a full disk stays a storage error (73).
+            guard case .system(let code) = error.kind, [EACCES, EPERM, EROFS, ENOTDIR, EISDIR, ENOENT].contains(code)
+            else { throw error }
+            throw DataDirectoryError(path: dataDirectory, code: code, operation: error.operation)
+        }
     }
+}
+
+extension Tally {
+    /// Creates `path` and its missing parents (mode 0750), as `mkdir -p` does.
+    ///
+    /// - Throws: ``DataDirectoryError`` with the `errno` of the first directory the system refused.
+    private static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/\(component)"
+            if mkdir(prefix, 0o750) != 0, errno != EEXIST {
+                throw DataDirectoryError(path: path, code: errno, operation: "mkdir")
+            }
+        }
+    }
+}
+
+/// The system refused the data directory or a file in it: it is read-only, not permitted, or not a directory.
+struct DataDirectoryError: Error {
+    /// The data directory.
+    let path: String
+    /// The `errno` the system answered.
+    let code: Int32
+    /// What was refused, such as `mkdir` or `open tally.lock`.
+    let operation: String
 }
 
 extension Tally {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Ledger
 import LedgerProjection
+import NIOHTTP1
 import TallyCore
 import TallyLMDB
 import TallyStore
@@ -43,6 +44,11 @@ extension Problem {
             self.init("busy", "The server is busy", .serviceUnavailable)
             headers[.retryAfter] = "1"
         case let error as HTTPError: self.init(error)
+        case let error as HTTPParserError:
+            // The body's framing broke after the head was parsed (a malformed chunk): the client's fault.
+            self.init(
+                "invalid-body", "The request body is not valid", .badRequest,
+                detail: "The body is not valid HTTP/1.1 framing (\(error.debugDescription)).")
         default:
             self.init("internal", "Internal error", .internalServerError)
         }

@@ -12,11 +12,13 @@ import TallyVerify
 import Testing
 
 /// A `tally serve` process on a loopback port, over its own data directory.
-private final class Server: Sendable {
+final class Server: Sendable {
     let process: Process
     let port: Int
     let directory: String
     let stderrPath: String
+    /// Where its JSON log lines go (its standard output).
+    let stdoutPath: String
 
     /// Starts `tally serve` on `<directory>/data` (a fresh temporary directory if `nil`).
     init(directory existing: String? = nil, environment: [String: String] = [:]) throws {
@@ -24,12 +26,14 @@ private final class Server: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = Int.random(in: 20_000..<60_000)
         stderrPath = "\(directory)/serve.err"
+        stdoutPath = "\(directory)/serve.out"
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         process = Process()
         process.executableURL = tallyBinary
         process.arguments = ["serve", "--data-dir", "\(directory)/data", "--port", "\(port)"]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         try process.run()
     }
@@ -73,7 +77,7 @@ private final class Server: Sendable {
 }
 
 /// POSTs `json` to `path` with the bearer `token`; returns the status and body.
-private func post(_ url: String, token: String, json: String) async throws -> (status: UInt, body: [String: Any]) {
+func post(_ url: String, token: String, json: String) async throws -> (status: UInt, body: [String: Any]) {
     var request = HTTPClientRequest(url: url)
     request.method = .POST
     request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -156,6 +160,12 @@ struct ServeTests {
             ["serve"], ["TALLY_LOG_LEVEL": "loud"],
             "log level must be trace, debug, info, notice, warning, error or critical, not loud."
         ),
+        (["serve", "--body-timeout", "0"], [:], "--body-timeout must be between 1 and 3600, not 0."),
+        (["serve"], ["TALLY_MAP_SIZE": "4096"], "TALLY_MAP_SIZE must be between 1048576 and 1099511627776, not 4096."),
+        (
+            ["serve", "--map-size", "4194304", "--max-map-size", "2097152"], [:],
+            "the map size (4194304) must not exceed the largest map size (2097152)."
+        ),
     ])
     func badSettingsAreUsageErrors(arguments: [String], environment: [String: String], message: String) throws {
         let run = try tally(arguments, environment: environment)
@@ -173,7 +183,7 @@ struct ServeTests {
 }
 
 /// A raw TCP connection to the server, to hold connections open and watch them close.
-private final class RawConnection {
+final class RawConnection {
     let descriptor: Int32
 
     init(port: Int) throws {
@@ -193,7 +203,10 @@ private final class RawConnection {
     deinit { close(descriptor) }
 
     func send(_ text: String) {
-        _ = text.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, $0.count - 1) }
+        // MSG_NOSIGNAL: a write after the server closed fails with EPIPE instead of killing the test process.
+        _ = text.utf8CString.withUnsafeBufferPointer {
+            Glibc.send(descriptor, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL))
+        }
     }
 
     /// Reads what arrives within `timeout`: the bytes, or `nil` if the server closed the connection.

@@ -137,7 +137,7 @@ struct TallyBinaryTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let run = try tally("status", "--data-dir", file)
         #expect(run.status == 74)  // EX_IOERR
-        #expect(run.stderr == "tally: cannot use the data directory: Not a directory (open tally.lock)\n")
+        #expect(run.stderr == "tally: cannot use the data directory \(file): Not a directory (open tally.lock)\n")
         #expect(run.stdout.isEmpty)
     }
 
