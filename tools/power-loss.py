@@ -122,9 +122,11 @@ class PowerCutDisk:
         while not (mounted(self.mountpoint) and os.path.exists(self.control)):
             if self.process.poll() is not None:
                 with open(self.log_path, errors="replace") as log:
-                    tail = log.read()[-600:].strip()
+                    lines = log.read().strip().splitlines()
                 self.process = None
-                raise Unavailable(f"the FUSE file system would not mount ({tail or 'no message'})")
+                # libfuse says why on a line of its own ("fuse: failed to open /dev/fuse: …").
+                reason = next((line for line in lines if line.startswith("fuse:")), lines[-1] if lines else "no message")
+                raise Unavailable(f"the FUSE file system would not mount: {reason}")
             if time.monotonic() > deadline:
                 self.close()
                 raise Unavailable(f"the FUSE file system was not mounted within 30 s (log: {self.log_path})")
@@ -200,7 +202,12 @@ class PowerLossHarness(crash_loop.Harness):
         self.final_stats = None
 
     def run(self):
-        self.disk.mount(self.python_path)
+        try:
+            self.disk.mount(self.python_path)
+        except Unavailable:
+            if self.options.scratch is None:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
         try:
             summary = super().run()
             try:
