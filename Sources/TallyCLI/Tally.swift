@@ -4,6 +4,7 @@ import Ledger
 import LedgerProjection
 import Logging
 import Metrics
+import TallyLMDB
 import TallyStore
 
 /// The `tally` command: the only composition root of the service.
@@ -38,18 +39,20 @@ extension Tally {
     static let asyncProjectors: [any Projector] = [AccountStatements(), TrialBalance()]
 
     /// Opens the log in `dataDirectory` for writing, creating the directory (and its parents) if
-    /// missing, with the ledger's read models.
+    /// missing, with the ledger's read models; commits wait for the disk unless `durability` says otherwise.
     ///
     /// - Throws: ``EventLogError/inUse(path:)`` while another process (`tally serve`) writes there.
     static func openLog(
         in dataDirectory: String, metrics: any MetricsFactory = MetricsSystem.factory,
-        logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() }),
+        durability: Environment.Durability = .durable
     ) throws -> EventLog {
         if !FileManager.default.fileExists(atPath: dataDirectory) {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         }
         var options = EventLog.Options()
         options.metrics = metrics
+        options.environment.durability = durability
         return try EventLog(
             path: dataDirectory, options: options, inlineProjectors: inlineProjectors,
             asyncProjectors: asyncProjectors, logger: logger)
