@@ -41,6 +41,7 @@ import stat
 import sys
 import threading
 import time
+import traceback
 
 import fuse  # fusepy
 
@@ -69,7 +70,8 @@ class PowerCutFS(fuse.Operations):
 
     def __init__(self, backing):
         self.backing = os.path.realpath(backing)
-        self.lock = threading.Lock()
+        # Not `self.lock`: fusepy would take an attribute of that name for the FUSE lock operation.
+        self.mutex = threading.Lock()
         self.inodes = {}  # path → Inode, for files open or holding pending pages
         self.handles = {}  # file handle → (Inode, backing descriptor, synchronous writes)
         self.next_handle = 1
@@ -83,7 +85,7 @@ class PowerCutFS(fuse.Operations):
         return os.path.join(self.backing, path.lstrip("/"))
 
     def inode(self, path):
-        """The path's Inode, made if needed (caller holds the lock)."""
+        """The path's Inode, made if needed (caller holds the mutex)."""
         node = self.inodes.get(path)
         if node is None:
             node = self.inodes[path] = Inode(self.real(path))
@@ -101,7 +103,7 @@ class PowerCutFS(fuse.Operations):
         return page
 
     def write(self, path, data, offset, fh):
-        with self.lock:
+        with self.mutex:
             node, fd, synchronous = self.handles[fh]
             end = offset + len(data)
             visible = node.visible_size(os.fstat(fd).st_size)
@@ -131,7 +133,7 @@ class PowerCutFS(fuse.Operations):
             return len(data)
 
     def read(self, path, size, offset, fh):
-        with self.lock:
+        with self.mutex:
             node, fd, _ = self.handles[fh]
             self.counts["reads"] += 1
             visible = node.visible_size(os.fstat(fd).st_size)
@@ -149,7 +151,7 @@ class PowerCutFS(fuse.Operations):
             return bytes(buffer)
 
     def sync(self, node, fd):
-        """Writes the file's pending pages to BACKING and syncs it there (caller holds the lock)."""
+        """Writes the file's pending pages to BACKING and syncs it there (caller holds the mutex)."""
         if node.size is not None:
             os.ftruncate(fd, node.size)
         for index in sorted(node.pages):
@@ -163,14 +165,14 @@ class PowerCutFS(fuse.Operations):
         os.fsync(fd)
 
     def fsync(self, path, datasync, fh):
-        with self.lock:
+        with self.mutex:
             node, fd, _ = self.handles[fh]
             self.counts["fdatasyncs" if datasync else "fsyncs"] += 1
             self.sync(node, fd)
         return 0
 
     def truncate(self, path, length, fh=None):
-        with self.lock:
+        with self.mutex:
             node = self.inode(path)
             # The size change itself is metadata (at once); pages past the new end are gone.
             os.truncate(node.backing_path, length)
@@ -197,7 +199,7 @@ class PowerCutFS(fuse.Operations):
         return handle
 
     def open(self, path, flags):
-        with self.lock:
+        with self.mutex:
             if flags & os.O_TRUNC:
                 self.truncate_locked(path)
             # Read-write whatever was asked: filling a partly written page reads BACKING.
@@ -211,7 +213,7 @@ class PowerCutFS(fuse.Operations):
         node.size = None
 
     def create(self, path, mode, fi=None):
-        with self.lock:
+        with self.mutex:
             fd = os.open(self.real(path), os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
             node = self.inode(path)
             node.pages.clear()
@@ -219,7 +221,7 @@ class PowerCutFS(fuse.Operations):
             return self.attach(path, fd, 0)
 
     def release(self, path, fh):
-        with self.lock:
+        with self.mutex:
             node, fd, _ = self.handles.pop(fh)
             os.close(fd)
             node.handles -= 1
@@ -234,7 +236,7 @@ class PowerCutFS(fuse.Operations):
     # -- metadata: passed through at once --------------------------------------------------------
 
     def getattr(self, path, fh=None):
-        with self.lock:
+        with self.mutex:
             st = os.lstat(self.real(path))
             attributes = {key: getattr(st, key) for key in (
                 "st_mode", "st_nlink", "st_uid", "st_gid", "st_size", "st_atime_ns", "st_mtime_ns", "st_ctime_ns")}
@@ -256,12 +258,12 @@ class PowerCutFS(fuse.Operations):
         os.rmdir(self.real(path))
 
     def unlink(self, path):
-        with self.lock:
+        with self.mutex:
             os.unlink(self.real(path))
             self.inodes.pop(path, None)  # open handles keep their Inode; its pages die with it
 
     def rename(self, old, new):
-        with self.lock:
+        with self.mutex:
             os.rename(self.real(old), self.real(new))
             self.inodes.pop(new, None)
             prefix = old.rstrip("/") + "/"
@@ -310,13 +312,13 @@ class PowerCutFS(fuse.Operations):
         return [node for node in nodes.values() if node.pages or node.size is not None]
 
     def report(self):
-        with self.lock:
+        with self.mutex:
             pending = {os.path.relpath(node.backing_path, self.backing): len(node.pages) for node in self.pending()}
             return dict(self.counts, pendingPages=pending)
 
     def write_back(self, rng):
         """The kernel's flusher: every pending page reaches BACKING, in random order (no sync implied)."""
-        with self.lock:
+        with self.mutex:
             pending = [(node, index) for node in self.pending() for index in node.pages]
             rng.shuffle(pending)
             self.persist(pending)
@@ -355,7 +357,7 @@ class PowerCutFS(fuse.Operations):
 
     def cut(self, fraction, seed):
         """Keeps each pending page with probability `fraction`, in random order; drops the rest."""
-        self.lock.acquire()  # never released: nothing runs after the cut
+        self.mutex.acquire()  # never released: nothing runs after the cut
         rng = random.Random(seed)
         pending = [(node, index) for node in self.pending() for index in node.pages]
         rng.shuffle(pending)
@@ -370,9 +372,13 @@ class PowerCutFS(fuse.Operations):
 def flusher(filesystem, interval, seed):
     """Writes every pending page back every `interval` seconds on average (uniform in 0.5-1.5 times it)."""
     rng = random.Random(seed)
-    while True:
-        time.sleep(interval * rng.uniform(0.5, 1.5))
-        filesystem.write_back(rng)
+    try:
+        while True:
+            time.sleep(interval * rng.uniform(0.5, 1.5))
+            filesystem.write_back(rng)
+    except Exception:  # a flusher that stopped quietly would make every later cut drop more
+        traceback.print_exc()
+        os._exit(70)
 
 
 def serve_control(filesystem, path):
@@ -411,7 +417,7 @@ def main():
         threading.Thread(target=flusher, args=(filesystem, options.writeback, options.seed), daemon=True).start()
     # kernel_cache: nothing but this mount changes BACKING, so the page cache stays valid across opens
     # (a cut remounts, which drops it). No direct_io: LMDB reads through mmap. no_remote_lock: the
-    # kernel keeps POSIX locks itself (fusepy has no lock operation, and LMDB locks lock.mdb).
+    # kernel keeps the POSIX locks LMDB takes on lock.mdb (and Tally's flock), not this process.
     fuse.FUSE(filesystem, options.mountpoint, foreground=True, nothreads=False, big_writes=True,
               kernel_cache=True, no_remote_lock=True, fsname="powercut", subtype="powercut", default_permissions=True)
     return 0

@@ -41,6 +41,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -217,6 +218,7 @@ class Soak:
         rng = random.Random(self.options.seed * 100 + 90 + index)
         while not self.stopping.is_set() or state["last"] < state.get("target", float("inf")):
             connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            state["connection"] = connection
             try:
                 connection.request("GET", f"/v1/events/live?after={state['last']}",
                                    headers={"Authorization": f"Bearer {self.token}",
@@ -232,7 +234,8 @@ class Soak:
                                                          state["last"] >= state.get("target", float("inf"))):
                     line = response.readline()
                     if not line:
-                        self.error(f"subscription {index}: the server ended the stream")
+                        if not self.stopping.is_set():  # at the end the harness itself ends it
+                            self.error(f"subscription {index}: the server ended the stream")
                         break
                     if line == b"\n":
                         continue  # heartbeat
@@ -316,11 +319,17 @@ class Soak:
         for state in subscribers:
             state["target"] = final_head
         caught_up_by = time.monotonic() + 60
-        for thread in listeners:
-            thread.join(timeout=max(0.0, caught_up_by - time.monotonic()))
+        while time.monotonic() < caught_up_by and any(state["last"] < final_head for state in subscribers):
+            time.sleep(0.05)
         for index, state in enumerate(subscribers):
             if state["last"] < final_head:
                 self.error(f"subscription {index} reached {state['last']} of {final_head} within 60 s of the end")
+            # A caught-up subscriber waits in readline for an event that will not come: end it.
+            connection = state.get("connection")
+            if connection is not None and connection.sock is not None:
+                connection.sock.shutdown(socket.SHUT_RDWR)
+        for thread in listeners:
+            thread.join(timeout=30)
         self.server.process.send_signal(signal.SIGTERM)
         try:
             code = self.server.process.wait(timeout=60)
