@@ -17,6 +17,8 @@ private final class Server: Sendable {
     let port: Int
     let directory: String
     let stderrPath: String
+    /// Where its structured (JSON) log lines go.
+    let stdoutPath: String
 
     /// Starts `tally serve` on `<directory>/data` (a fresh temporary directory if `nil`), with `arguments` added.
     init(directory existing: String? = nil, environment: [String: String] = [:], arguments: [String] = []) throws {
@@ -25,11 +27,13 @@ private final class Server: Sendable {
         port = Int.random(in: 20_000..<60_000)
         stderrPath = "\(directory)/serve.err"
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        stdoutPath = "\(directory)/serve.out"
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         process = Process()
         process.executableURL = tallyBinary
         process.arguments = ["serve", "--data-dir", "\(directory)/data", "--port", "\(port)"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         try process.run()
     }
@@ -169,12 +173,13 @@ struct ServeTests {
         defer { server.stop() }
         try await server.waitUntilLive()
         try await server.openAccount("nosync")
-        let stderr = try String(contentsOfFile: server.stderrPath, encoding: .utf8)
-        #expect(stderr.contains("UNSAFE: --unsafe-no-sync: commits do not wait for the disk"))
+        let log = try String(contentsOfFile: server.stdoutPath, encoding: .utf8)
+        #expect(log.contains(#""level":"warning""#))
+        #expect(log.contains("UNSAFE: --unsafe-no-sync: commits do not wait for the disk"))
         let durable = try Server()
         defer { durable.stop() }
         try await durable.waitUntilLive()
-        #expect(!(try String(contentsOfFile: durable.stderrPath, encoding: .utf8)).contains("UNSAFE"))
+        #expect(!(try String(contentsOfFile: durable.stdoutPath, encoding: .utf8)).contains("UNSAFE"))
     }
 
     @Test func aFlagWinsOverItsVariable() async throws {
