@@ -7,6 +7,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import TallyHTTP
+import TallyLMDB
 import TallyStore
 import TallyVerify
 
@@ -16,8 +17,8 @@ extension Tally {
         static let configuration = CommandConfiguration(
             abstract: "Serve the /v1 HTTP API and keep the projections current.",
             discussion: """
-                Every option can also be set with an environment variable (shown in brackets);
-                a flag wins over the variable, the variable over the default.
+                Every option but --unsafe-no-sync can also be set with an environment variable
+                (shown in brackets); a flag wins over the variable, the variable over the default.
 
                 On first start in an empty data directory, an admin API key is created, printed
                 once on stderr and written to <data-dir>/admin.key (mode 0600).
@@ -86,6 +87,13 @@ extension Tally {
         @Option(
             help: "Seconds between checkpoints, signed when the log grew [TALLY_CHECKPOINT_INTERVAL] (default: 60).")
         var checkpointInterval: Int?
+        // A flag only, never a variable: an inherited environment must not turn durability off.
+        @Flag(
+            name: .customLong("unsafe-no-sync"),
+            help:
+                "UNSAFE, for tests and benchmarks only: commits do not wait for the disk (LMDB's MDB_NOSYNC), so a power loss or kernel crash loses or corrupts acknowledged events."
+        )
+        var unsafeNoSync = false
 
         func validate() throws {
             let settings = try settings()
@@ -101,9 +109,14 @@ extension Tally {
                 let metrics = HTTPMetrics()
                 MetricsSystem.bootstrap(metrics.factory)
 
+                if unsafeNoSync {
+                    logger.warning(
+                        "UNSAFE: --unsafe-no-sync: commits do not wait for the disk; a power loss or kernel crash loses acknowledged events"
+                    )
+                }
                 let log = try Tally.openLog(
                     in: settings.dataDirectory, mapSize: settings.mapSize, maxMapSize: settings.maxMapSize,
-                    metrics: metrics.factory, logger: logger)
+                    metrics: metrics.factory, logger: logger, durability: unsafeNoSync ? .unsafeNoSync : .durable)
                 defer { log.close() }
                 let keys = try APIKeyStore(path: "\(settings.dataDirectory)/api-keys.json")
                 if keys.isEmpty { try createFirstAdminKey(in: keys, dataDirectory: settings.dataDirectory) }

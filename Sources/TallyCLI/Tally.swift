@@ -39,7 +39,7 @@ extension Tally {
     static let asyncProjectors = LedgerCommand.asyncProjectors
 
     /// Opens the log in `dataDirectory` for writing, creating the directory (and its parents) if
-    /// missing, with the ledger's read models.
+    /// missing, with the ledger's read models; commits wait for the disk unless `durability` says otherwise.
     ///
     /// - Parameters:
     ///   - mapSize: The map's size at start (`nil`: the store's default); it doubles when full.
@@ -49,11 +49,13 @@ extension Tally {
     static func openLog(
         in dataDirectory: String, mapSize: Int? = nil, maxMapSize: Int? = nil,
         metrics: any MetricsFactory = MetricsSystem.factory,
-        logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "tally", factory: { _ in SwiftLogNoOpLogHandler() }),
+        durability: Environment.Durability = .durable
     ) throws -> EventLog {
         if !FileManager.default.fileExists(atPath: dataDirectory) { try makeDirectories(dataDirectory) }
         var options = EventLog.Options()
         options.metrics = metrics
+        options.environment.durability = durability
         if let mapSize { options.environment.mapSize = mapSize }
         if let maxMapSize { options.maxMapSize = maxMapSize }
         do {

@@ -20,8 +20,8 @@ final class Server: Sendable {
     /// Where its JSON log lines go (its standard output).
     let stdoutPath: String
 
-    /// Starts `tally serve` on `<directory>/data` (a fresh temporary directory if `nil`).
-    init(directory existing: String? = nil, environment: [String: String] = [:]) throws {
+    /// Starts `tally serve` on `<directory>/data` (a fresh temporary directory if `nil`), with `arguments` added.
+    init(directory existing: String? = nil, environment: [String: String] = [:], arguments: [String] = []) throws {
         directory = existing ?? temporaryDataDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = Int.random(in: 20_000..<60_000)
@@ -31,7 +31,7 @@ final class Server: Sendable {
         _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         process = Process()
         process.executableURL = tallyBinary
-        process.arguments = ["serve", "--data-dir", "\(directory)/data", "--port", "\(port)"]
+        process.arguments = ["serve", "--data-dir", "\(directory)/data", "--port", "\(port)"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
@@ -171,6 +171,21 @@ struct ServeTests {
         let run = try tally(arguments, environment: environment)
         #expect(run.status == 64)
         #expect(run.stderr.contains(message))
+    }
+
+    @Test func unsafeNoSyncServesAndSaysItIsUnsafe() async throws {
+        // That commits then skip the disk is shown by tools/power-loss.py, which catches the losses.
+        let server = try Server(arguments: ["--unsafe-no-sync"])
+        defer { server.stop() }
+        try await server.waitUntilLive()
+        try await server.openAccount("nosync")
+        let log = try String(contentsOfFile: server.stdoutPath, encoding: .utf8)
+        #expect(log.contains(#""level":"warning""#))
+        #expect(log.contains("UNSAFE: --unsafe-no-sync: commits do not wait for the disk"))
+        let durable = try Server()
+        defer { durable.stop() }
+        try await durable.waitUntilLive()
+        #expect(!(try String(contentsOfFile: durable.stdoutPath, encoding: .utf8)).contains("UNSAFE"))
     }
 
     @Test func aFlagWinsOverItsVariable() async throws {
