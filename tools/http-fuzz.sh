@@ -60,7 +60,7 @@ args=(
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,ignored_auth,missing_required_header,unsupported_method
     --exclude-operation-id subscribeEvents
     --max-examples "$max_examples" --workers "$workers" --request-timeout 30
-    --suppress-health-check all --no-color --output-truncate true
+    --suppress-health-check all --no-color --output-truncate true --generation-database none
 )
 [ -n "$max_time" ] && args+=(--max-time "$max_time")
 [ -n "$seed" ] && args+=(--seed "$seed")

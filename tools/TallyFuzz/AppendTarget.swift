@@ -22,7 +22,9 @@ func fuzzAppendBody(_ bytes: [UInt8]) {
         guard let events = parsed?["events"] as? [[String: Any]] else {
             return require(false, "an accepted body has no array of event objects for Foundation")
         }
-        require(events.count == request.events.count, "\(request.events.count) events read, Foundation sees \(events.count)")
+        require(
+            events.count == request.events.count, "\(request.events.count) events read, Foundation sees \(events.count)"
+        )
         for (event, json) in zip(request.events, events) {
             require(event.type == json["type"] as? String, "type \(event.type) differs from Foundation's")
             require(event.stream.rawValue == (stream?.rawValue ?? json["stream"] as? String), "the stream differs")

@@ -47,7 +47,9 @@ final class ReferenceTree {
     private func path(_ m: Int, _ range: Range<Int>) -> [[UInt8]] {
         guard range.count > 1 else { return [] }
         let middle = range.lowerBound + Self.split(range.count)
-        if m < middle - range.lowerBound { return path(m, range.lowerBound..<middle) + [hash(middle..<range.upperBound)] }
+        if m < middle - range.lowerBound {
+            return path(m, range.lowerBound..<middle) + [hash(middle..<range.upperBound)]
+        }
         return path(m - (middle - range.lowerBound), middle..<range.upperBound) + [hash(range.lowerBound..<middle)]
     }
 
@@ -55,7 +57,9 @@ final class ReferenceTree {
         if m == range.count { return complete ? [] : [hash(range)] }
         let k = Self.split(range.count)
         let middle = range.lowerBound + k
-        if m <= k { return subproof(m, range.lowerBound..<middle, complete: complete) + [hash(middle..<range.upperBound)] }
+        if m <= k {
+            return subproof(m, range.lowerBound..<middle, complete: complete) + [hash(middle..<range.upperBound)]
+        }
         return subproof(m - k, middle..<range.upperBound, complete: false) + [hash(range.lowerBound..<middle)]
     }
 

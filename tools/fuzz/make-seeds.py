@@ -31,16 +31,19 @@ def write(target, name, data):
         file.write(data if isinstance(data, bytes) else data.encode())
 
 
-def record(revision, event_id, micros, stream, type_, tags, data, metadata):
-    """docs/FORMAT.md, record version 1 (big-endian; the position is the key, not in the record)."""
+def record(revision, event_id, micros, stream, type_, tags, data, metadata, tombstone=b""):
+    """docs/FORMAT.md, record version 1 (big-endian; the position is the key, not in the record).
+
+    An erased event's data field is its tombstone (0x00, the original data's digest, the erasure's
+    position) followed by the JSON the erasure kept."""
     out = struct.pack(">BQ", 1, revision) + uuid.UUID(event_id).bytes + struct.pack(">q", micros)
     for text in (stream, type_):
         out += struct.pack(">H", len(text.encode())) + text.encode()
     out += struct.pack(">H", len(tags))
     for tag in tags:
         out += struct.pack(">H", len(tag.encode())) + tag.encode()
-    for payload in (data, metadata):
-        out += struct.pack(">I", len(payload.encode())) + payload.encode()
+    out += struct.pack(">I", len(tombstone) + len(data.encode())) + tombstone + data.encode()
+    out += struct.pack(">I", len(metadata.encode())) + metadata.encode()
     return out
 
 
@@ -51,6 +54,9 @@ def records():
     write("record", "no-tags", record(0, "00000000-0000-4000-8000-000000000001", 0, "s", "t", [], "1", "{}"))
     write("record", "many-tags", record(2**64 - 1, "ffffffff-ffff-4fff-bfff-ffffffffffff", -1, "stream-é",
                                         "type", ["a", "b", "c:d"], '["x",{"y":null}]', '{"actor":"k"}'))
+    tombstone = b"\x00" + hashlib.sha256(b'{"account":"a1","owner":"Ada"}').digest() + struct.pack(">Q", 12)
+    write("record", "erased", record(0, "0190f3a2-8d4e-7b1c-9a2f-3c4d5e6f7a8c", 1_764_252_309_000_000, "account-a1",
+                                     "accountOpened", [], '{"account":"a1"}', "{}", tombstone))
     write("record", "truncated", record(1, "00000000-0000-4000-8000-000000000002", 5, "s", "t", [], "{}", "{}")[:-3])
 
 
