@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 @testable import TallyVerify
 
 /// The key the checkpoint target signs with and verifies against; the corpus holds notes it signed.
