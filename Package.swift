@@ -1,12 +1,19 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// `TALLY_FUZZ=1` (set by tools/fuzz.sh, with its own --scratch-path) adds the libFuzzer executable
+// `tally-fuzz` and builds every Tally module with coverage feedback and AddressSanitizer, and with
+// testing enabled so the fuzz targets reach internal decoders through `@testable import`.
+// Dependencies are left uninstrumented: the fuzzer's coverage signal is Tally's own code.
+let fuzzing = Context.environment["TALLY_FUZZ"] == "1"
+
 // Every Tally target gets the same strictness; dependencies are spelled out per target.
-let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
-]
+let strict: [SwiftSetting] =
+    [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ] + (fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address", "-enable-testing"])] : [])
 
 let package = Package(
     name: "tally",
@@ -125,3 +132,18 @@ let package = Package(
             swiftSettings: strict),
     ]
 )
+
+if fuzzing {
+    // libFuzzer supplies `main`, so the target is parsed as a library and must not define one.
+    package.products.append(.executable(name: "tally-fuzz", targets: ["tally-fuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "tally-fuzz",
+            dependencies: [
+                "TallyStore", "TallyHTTP", "TallyVerify", "TallyCore", "Ledger", "LedgerProjection",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "tools/TallyFuzz",
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]))
+}

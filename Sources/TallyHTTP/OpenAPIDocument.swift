@@ -3614,7 +3614,7 @@ enum OpenAPIDocument {
                 "name": "minPosition",
                 "in": "query",
                 "required": false,
-                "description": "Wait (at most 10 s) until the projection reflects this log position, for example the last position of a write; 503 `projection-behind` with `Retry-After: 1` if it does not get there.",
+                "description": "Wait (at most 10 s) until the projection reflects this log position, for example the last position of a write; 503 `projection-behind` with `Retry-After: 1` if it does not get there; 400 `invalid-parameter` at once for a position beyond the log's last one (no write can be there).",
                 "schema": {
                   "type": "integer",
                   "minimum": 0

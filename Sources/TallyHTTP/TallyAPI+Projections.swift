@@ -153,9 +153,17 @@ extension TallyAPI {
 
     /// Waits (at most ``HTTPLimits/maxProjectionWait``) until the projection reflects `minPosition`.
     ///
-    /// - Throws: a 503 problem if it does not get there in time.
+    /// A position beyond the log's last one is refused at once: no write the client made can be
+    /// there (its receipt came after the commit), so waiting would only hold the connection.
+    ///
+    /// - Throws: a 400 problem for a position beyond the log's head; a 503 problem if the
+    ///   projection does not get there in time.
     private func waitForMinPosition(of request: Request, projection name: String) async throws {
         guard let minimum = try position("minPosition", of: request) else { return }
+        let head = try log.snapshot { _, head in head }
+        guard minimum <= head else {
+            throw invalidParameter("minPosition", "is beyond the log's last position, \(head)")
+        }
         guard try await log.waitForProjection(named: name, toReach: minimum, timeout: limits.maxProjectionWait) != nil
         else {
             var problem = Problem(

@@ -35,18 +35,30 @@ package struct Cursor: ~Copyable {
 
     /// Moves to the first entry whose key is `key` or sorts after it.
     package func seek(atLeast key: [UInt8]) throws(LMDBError) -> Entry? {
-        try seek(key, value: nil, MDB_SET_RANGE)
+        if key.isEmpty { return try first() }  // every key sorts after the empty one
+        let longest = Int(mdb_env_get_maxkeysize(environment))
+        guard key.count > longest else { return try seek(key, value: nil, MDB_SET_RANGE) }
+        // No stored key is this long: the first key after it is the first after its longest storable
+        // prefix, that prefix itself excepted (it sorts before the longer key).
+        let prefix = Array(key.prefix(longest))
+        guard let entry = try seek(prefix, value: nil, MDB_SET_RANGE) else { return nil }
+        return entry.key.elementsEqual(prefix) ? try next() : entry
     }
 
     /// Moves to the entry with exactly `key` (its first value).
     package func seek(exactly key: [UInt8]) throws(LMDBError) -> Entry? {
-        try seek(key, value: nil, MDB_SET_KEY)
+        guard isStorableKey(key, environment: environment) else { return nil }
+        return try seek(key, value: nil, MDB_SET_KEY)
     }
 
     /// In a duplicate-sorted database: moves to `key`'s first value that is `value` or sorts after it.
     package func seek(key: [UInt8], valueAtLeast value: [UInt8]) throws(LMDBError) -> Entry? {
-        try seek(key, value: value, MDB_GET_BOTH_RANGE)
+        guard isStorableKey(key, environment: environment) else { return nil }
+        return try seek(key, value: value, MDB_GET_BOTH_RANGE)
     }
+
+    /// The environment the cursor's transaction belongs to.
+    private var environment: OpaquePointer? { mdb_txn_env(mdb_cursor_txn(pointer)) }
 
     private func seek(_ key: [UInt8], value: [UInt8]?, _ operation: MDB_cursor_op) throws(LMDBError) -> Entry? {
         let code = key.withUnsafeBytes { keyBytes in

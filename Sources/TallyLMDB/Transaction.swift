@@ -47,6 +47,7 @@ extension Transaction where Self: ~Copyable {
 
     /// The value under `key` where it lies in the map, valid until the transaction ends or writes.
     private func mappedValue(forKey key: [UInt8], in database: Database) throws(LMDBError) -> UnsafeRawBufferPointer? {
+        guard isStorableKey(key, environment: mdb_txn_env(pointer)) else { return nil }
         var data = MDB_val()
         let code = key.withUnsafeBytes { keyBytes in
             var keyValue = MDB_val(keyBytes)
@@ -138,4 +139,12 @@ extension MDB_val {
     init(_ bytes: UnsafeRawBufferPointer) {
         self.init(mv_size: bytes.count, mv_data: UnsafeMutableRawPointer(mutating: bytes.baseAddress))
     }
+}
+
+/// Whether LMDB can store `key`: 1 to `mdb_env_get_maxkeysize` (511) bytes.
+///
+/// LMDB answers a lookup of any other key with `MDB_BAD_VALSIZE`; since no such key can be stored,
+/// lookups treat it as absent instead (a client may ask for an empty or 600-byte name).
+func isStorableKey(_ key: [UInt8], environment: OpaquePointer?) -> Bool {
+    !key.isEmpty && key.count <= Int(mdb_env_get_maxkeysize(environment))
 }

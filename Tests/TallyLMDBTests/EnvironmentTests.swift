@@ -119,6 +119,41 @@ struct EnvironmentTests {
         }
     }
 
+    /// LMDB refuses lookups of keys it cannot store (empty, or over 511 bytes) with `MDB_BAD_VALSIZE`;
+    /// an HTTP fuzzer found that error reaching clients as a 500. No such key is stored, so none is found.
+    @Test func lookupsOfKeysLMDBCannotStoreFindNothingOrTheNextKey() throws {
+        try withTemporaryDirectory { path in
+            let env = try Environment(path: path)
+            let db = try #require(try env.openDatabase("things"))
+            let index = try #require(try env.openDatabase("index", flags: [.duplicateSort, .duplicateFixed]))
+            let longest = String(repeating: "a", count: 511)
+            try env.write { txn in
+                for key in ["a", longest, "b"] { try txn.put(bytes("v"), forKey: bytes(key), in: db) }
+                try txn.put(bytes("12345678"), forKey: bytes("a"), in: index)
+            }
+            let overlong = bytes(String(repeating: "a", count: 600))
+            try env.read { txn in
+                #expect(try txn.value(forKey: [], in: db) == nil)
+                #expect(try txn.value(forKey: overlong, in: db) == nil)
+                #expect(try txn.value(forKey: bytes(longest), in: db) == bytes("v"))
+                let keys = try txn.withCursor(in: db) { cursor in
+                    [
+                        try cursor.seek(exactly: []), try cursor.seek(exactly: overlong),
+                        try cursor.seek(atLeast: []), try cursor.seek(atLeast: overlong),
+                    ].map { $0.map { String(decoding: $0.key, as: UTF8.self) } }
+                }
+                #expect(keys == [nil, nil, "a", "b"])
+                let found = try txn.withCursor(in: index) { cursor in
+                    [
+                        try cursor.seek(key: [], valueAtLeast: bytes("00000000")),
+                        try cursor.seek(key: overlong, valueAtLeast: bytes("00000000")),
+                    ].map { $0 != nil }
+                }
+                #expect(found == [false, false])
+            }
+        }
+    }
+
     @Test func duplicateSortedValuesAreFoundFromAValueOnward() throws {
         try withTemporaryDirectory { path in
             let env = try Environment(path: path)
