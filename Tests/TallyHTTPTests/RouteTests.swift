@@ -246,13 +246,17 @@ struct RouteTests {
         }
     }
 
-    @Test func waitingBeyondTheLogIsABounded503AndMissingThingsAre404() async throws {
+    @Test func waitingForAProjectionThatStaysBehindIsABounded503AndMissingThingsAre404() async throws {
         var limits = HTTPLimits()
         limits.maxProjectionWait = .milliseconds(50)
-        try await Harness.with(limits: limits) { harness in
+        // The async projections do not run, so trial-balance stays at position 0.
+        try await Harness.with(limits: limits, runsProjections: false) { harness in
             try await harness.client { client in
                 let token = harness.tokens[.reader]
-                let behind = try await client.send(.get, "/v1/projections/trial-balance/EUR?minPosition=99", as: token)
+                try await client.send(
+                    .post, "/v1/commands/openAccount", as: harness.tokens[.admin],
+                    json: #"{"id":"a","owner":"o","currency":"EUR"}"#)
+                let behind = try await client.send(.get, "/v1/projections/trial-balance/EUR?minPosition=1", as: token)
                 #expect(behind.status == .serviceUnavailable)
                 #expect(try behind.problemSlug == "projection-behind")
                 #expect(behind.headers[.retryAfter] == "1")
