@@ -22,10 +22,11 @@ struct Harness: Sendable {
     /// The key the API signs checkpoints with (origin `tally.local/test`).
     let signer: CheckpointSigner
 
-    /// Runs `body` with a new harness, its async projections running, and removes everything afterwards.
+    /// Runs `body` with a new harness, its async projections running unless `runsProjections` is
+    /// `false` (they then stay at position 0), and removes everything afterwards.
     static func with<R: Sendable>(
         limits: HTTPLimits = .init(), logOptions: EventLog.Options = .init(), logPath: String? = nil,
-        _ body: @Sendable (Harness) async throws -> R
+        runsProjections: Bool = true, _ body: @Sendable (Harness) async throws -> R
     ) async throws -> R {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-http-\(UUID().uuidString)")
             .path
@@ -49,9 +50,11 @@ struct Harness: Sendable {
             api: try TallyAPI(log: log, keys: keys, limits: limits, metrics: metrics, checkpoints: publisher),
             metrics: metrics, tokens: tokens, signer: signer)
         return try await withThrowingTaskGroup(of: R?.self) { group in
-            group.addTask {
-                try? await log.runProjections()
-                return nil
+            if runsProjections {
+                group.addTask {
+                    try? await log.runProjections()
+                    return nil
+                }
             }
             defer { group.cancelAll() }
             return try await body(harness)

@@ -246,16 +246,21 @@ struct RouteTests {
         }
     }
 
-    @Test func waitingBeyondTheLogIsABounded503AndMissingThingsAre404() async throws {
+    @Test func waitingForALaggingProjectionIsABounded503AndMissingThingsAre404() async throws {
         var limits = HTTPLimits()
         limits.maxProjectionWait = .milliseconds(50)
-        try await Harness.with(limits: limits) { harness in
+        try await Harness.with(limits: limits, runsProjections: false) { harness in
             try await harness.client { client in
                 let token = harness.tokens[.reader]
-                let behind = try await client.send(.get, "/v1/projections/trial-balance/EUR?minPosition=99", as: token)
+                let event = try ProposedEvent(stream: StreamID("s-1"), type: "t", data: Array("1".utf8))
+                try await harness.log.append(AppendRequest(events: [event]))
+                let behind = try await client.send(.get, "/v1/projections/trial-balance/EUR?minPosition=1", as: token)
                 #expect(behind.status == .serviceUnavailable)
                 #expect(try behind.problemSlug == "projection-behind")
                 #expect(behind.headers[.retryAfter] == "1")
+                let beyond = try await client.send(.get, "/v1/projections/trial-balance/EUR?minPosition=2", as: token)
+                #expect(beyond.status == .badRequest)
+                #expect(try beyond.object["parameter"] as? String == "minPosition")
                 let unknown = try await client.send(.get, "/v1/projections/nope/x", as: token)
                 #expect(try unknown.problemSlug == "unknown-projection")
                 let missing = try await client.send(.get, "/v1/projections/account-balances/nobody", as: token)
