@@ -134,16 +134,20 @@ let package = Package(
 )
 
 if fuzzing {
-    // libFuzzer supplies `main`, so the target is parsed as a library and must not define one.
+    // `tally-fuzz` has its own `main`, which hands over to libFuzzer's driver (SwiftPM renames an
+    // executable's `main` on Linux, so libFuzzer's own `main` cannot be the entry point).
     package.products.append(.executable(name: "tally-fuzz", targets: ["tally-fuzz"]))
-    package.targets.append(
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "tools/CLibFuzzer"),
         .executableTarget(
             name: "tally-fuzz",
             dependencies: [
-                "TallyStore", "TallyHTTP", "TallyVerify", "TallyCore", "Ledger", "LedgerProjection",
+                "CLibFuzzer", "TallyStore", "TallyHTTP", "TallyVerify", "TallyCore", "Ledger", "LedgerProjection",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "tools/TallyFuzz",
-            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])],
-            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]))
+            swiftSettings: strict,
+            // lld: gold stops with an internal error (dwarf_reader.cc) on this link.
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]),
+    ]
 }

@@ -1,5 +1,5 @@
-import Foundation
 import LedgerProjection
+import TallyCore
 import TallyHTTP
 import TallyStore
 

@@ -1,3 +1,4 @@
+import CLibFuzzer
 import Foundation
 
 /// The fuzz targets `tally-fuzz` runs, chosen by the environment variable `TALLY_FUZZ_TARGET`
@@ -29,7 +30,7 @@ enum FuzzTarget: String, CaseIterable {
     }
 }
 
-/// The target named by `TALLY_FUZZ_TARGET`, read once; an unknown name stops the process before fuzzing starts.
+/// The target named by `TALLY_FUZZ_TARGET`, read once; an unknown name stops the process (exit 64).
 let selectedTarget: FuzzTarget = {
     let name = ProcessInfo.processInfo.environment["TALLY_FUZZ_TARGET"] ?? ""
     guard let target = FuzzTarget(rawValue: name) else {
@@ -40,10 +41,20 @@ let selectedTarget: FuzzTarget = {
     return target
 }()
 
-/// libFuzzer's entry point: one input per call; any trap is a finding it saves as a crash file.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
-    let bytes = count == 0 ? [] : Array(UnsafeRawBufferPointer(start: start, count: count))
+/// Runs libFuzzer's driver (with the command line, as `tally-fuzz` got it) over ``selectedTarget``.
+@main
+enum TallyFuzz {
+    static func main() {
+        _ = selectedTarget  // an unknown target stops here, before libFuzzer starts
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, testOneInput))
+    }
+}
+
+/// libFuzzer's callback: one input per call; any trap is a finding it saves as a crash file.
+private func testOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let bytes = count == 0 ? [] : Array(UnsafeBufferPointer(start: start, count: count))
     selectedTarget.run(bytes)
     return 0
 }

@@ -5,9 +5,9 @@ import TallyStore
 ///
 /// Properties: `validate` and `topLevelSpans` agree; whatever the validator accepts is UTF-8 that
 /// Foundation parses to a value of the same kind, whose top-level members (or elements) are the
-/// spans, each valid JSON on its own; whatever Foundation parses from UTF-8 text the validator
-/// accepts too, unless it names a repeated member or nests deeper than ``JSONValidator/maxDepth``
-/// (checked against Foundation's own tree).
+/// spans, each valid JSON on its own (Foundation may refuse only a number too large for a `Double`,
+/// which RFC 8259 permits); whatever Foundation parses from UTF-8 text (no NUL, no byte order mark)
+/// the validator accepts too, unless ``requireExplained(_:_:_:)`` finds a difference the two may have.
 func fuzzJSON(_ bytes: [UInt8]) {
     let verdict = Result { () throws(EventValidationError) in try JSONValidator.validate(bytes, as: .data) }
     let spans = Result { () throws(EventValidationError) in try JSONValidator.topLevelSpans(of: bytes, as: .data) }
@@ -22,7 +22,10 @@ func fuzzJSON(_ bytes: [UInt8]) {
     switch (verdict, spans) {
     case (.success(let isObject), .success(let spans)):
         require(String(validating: bytes, as: UTF8.self) != nil, "accepted bytes that are not UTF-8")
-        guard let parsed else { return require(false, "accepted JSON that Foundation refuses") }
+        guard let parsed else {
+            // RFC 8259 allows any number; Foundation refuses one beyond Double ("not representable in Swift").
+            return require(hasNumberBeyondDouble(bytes), "accepted JSON that Foundation refuses")
+        }
         require(isObject == (parsed is [String: Any]), "the object verdict differs from Foundation's")
         for span in spans {
             let member = Array(bytes[span.range])
@@ -39,15 +42,33 @@ func fuzzJSON(_ bytes: [UInt8]) {
             require(spans.isEmpty, "a scalar has spans")
         }
     case (.failure(let error), _):
-        guard let parsed, String(validating: bytes, as: UTF8.self) != nil, !bytes.starts(with: [0xEF, 0xBB, 0xBF])
+        // Foundation guesses UTF-16 or UTF-32 from NUL bytes and skips a byte order mark; JSON text
+        // (RFC 8259 §8.1) is UTF-8 without either, so only UTF-8 text without them is compared.
+        guard let parsed, String(validating: bytes, as: UTF8.self) != nil, !bytes.contains(0),
+            !bytes.starts(with: [0xEF, 0xBB, 0xBF])
         else { return }
-        switch error.reason {
-        case .duplicateKey: break  // Foundation keeps the last of repeated members
-        case .tooDeep(let max):
-            require(depth(of: parsed) > max, "refused as too deep, but Foundation's tree is \(depth(of: parsed)) deep")
-        default: require(false, "refused with \(error.reason) what Foundation parses")
-        }
+        requireExplained(error.reason, bytes, parsed)
     default: break
+    }
+}
+
+/// Traps unless the validator's refusal of text Foundation parsed is one the two may differ on: a
+/// repeated member name (Foundation keeps the last), nesting deeper than the validator allows (then
+/// Foundation's tree must be that deep), or a comma before `]` or `}` (Foundation allows it; the
+/// text without such commas must then pass, or fail only for one of the other two reasons).
+private func requireExplained(_ reason: EventValidationError.Reason, _ bytes: [UInt8], _ parsed: Any) {
+    switch reason {
+    case .duplicateKey: return
+    case .tooDeep(let max):
+        require(depth(of: parsed) > max, "refused as too deep, but Foundation's tree is \(depth(of: parsed)) deep")
+    default:
+        let strict = withoutTrailingCommas(bytes)
+        require(strict != bytes, "refused with \(reason) what Foundation parses")
+        do {
+            try JSONValidator.validate(strict, as: .data)
+        } catch {
+            requireExplained(error.reason, strict, parsed)
+        }
     }
 }
 
@@ -56,4 +77,58 @@ private func depth(of value: Any) -> Int {
     if let object = value as? [String: Any] { return 1 + (object.values.map(depth).max() ?? 0) }
     if let array = value as? [Any] { return 1 + (array.map(depth).max() ?? 0) }
     return 0
+}
+
+/// Whether valid JSON text holds a number whose magnitude overflows `Double` (such as `1e400`).
+private func hasNumberBeyondDouble(_ bytes: [UInt8]) -> Bool {
+    var inString = false
+    var escaped = false
+    var number: [UInt8] = []
+    func overflows() -> Bool { Double(String(decoding: number, as: UTF8.self))?.isInfinite ?? false }
+    for byte in bytes {
+        if inString {
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                inString = false
+            }
+        } else if byte == UInt8(ascii: "\"") {
+            inString = true
+        } else if Array("-+.eE0123456789".utf8).contains(byte) {
+            number.append(byte)
+            continue
+        }
+        if overflows() { return true }
+        number = []
+    }
+    return overflows()
+}
+
+/// The text with each comma that is followed (after white space) by `]` or `}` removed, outside strings.
+private func withoutTrailingCommas(_ bytes: [UInt8]) -> [UInt8] {
+    var result: [UInt8] = []
+    var inString = false
+    var escaped = false
+    for (index, byte) in bytes.enumerated() {
+        if inString {
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                inString = false
+            }
+        } else if byte == UInt8(ascii: "\"") {
+            inString = true
+        } else if byte == UInt8(ascii: ","),
+            let next = bytes[(index + 1)...].first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }),
+            next == UInt8(ascii: "]") || next == UInt8(ascii: "}")
+        {
+            continue
+        }
+        result.append(byte)
+    }
+    return result
 }
