@@ -34,12 +34,18 @@ enum FuzzTarget: String, CaseIterable {
 let selectedTarget: FuzzTarget = {
     let name = ProcessInfo.processInfo.environment["TALLY_FUZZ_TARGET"] ?? ""
     guard let target = FuzzTarget(rawValue: name) else {
-        let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
-        FileHandle.standardError.write(Data("tally-fuzz: set TALLY_FUZZ_TARGET to one of: \(names)\n".utf8))
+        printUsage()
         exit(64)  // EX_USAGE
     }
     return target
 }()
+
+/// Names the targets on standard error; in a function of its own so its strings are freed before
+/// `exit` (LeakSanitizer would report them and change the exit status).
+private func printUsage() {
+    let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
+    FileHandle.standardError.write(Data("tally-fuzz: set TALLY_FUZZ_TARGET to one of: \(names)\n".utf8))
+}
 
 /// Runs libFuzzer's driver (with the command line, as `tally-fuzz` got it) over ``selectedTarget``.
 @main
