@@ -65,7 +65,9 @@ args=(
 [ -n "$max_time" ] && args+=(--max-time "$max_time")
 [ -n "$seed" ] && args+=(--seed "$seed")
 status=0
-"$venv/bin/st" "${args[@]}" || status=$?
+# From the scratch folder: schemathesis keeps a cache (.schemathesis/) in its working directory.
+repository=$(pwd)
+(cd "$scratch" && "$repository/$venv/bin/st" "${args[@]}") || status=$?
 
 if ! kill -0 "$server" 2>/dev/null; then
     echo "tools/http-fuzz.sh: FAILED: tally serve died during the run" >&2
