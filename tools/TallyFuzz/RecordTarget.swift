@@ -9,7 +9,10 @@
 func fuzzRecord(_ bytes: [UInt8]) {
     guard let event = try? RecordedEvent(position: 7, record: bytes) else { return }
     let layout = event.layout
-    let fields = [layout.stream, layout.type] + layout.tags + [layout.data, layout.metadata]
+    let tags = layout.tagRanges(in: bytes)
+    require(tags.count == layout.tagCount, "\(tags.count) tag ranges for \(layout.tagCount) tags")
+    require(tags.allSatisfy { layout.tagList.contains($0.lowerBound - 2) }, "a tag lies outside the tag list")
+    let fields = [layout.stream, layout.type] + tags + [layout.data, layout.metadata]
     for range in fields { require(range.lowerBound >= 0 && range.upperBound <= bytes.count, "field \(range) outside") }
     require(layout.data.upperBound + 4 == layout.metadata.lowerBound, "metadata does not follow data")
     require(layout.metadata.upperBound == bytes.count, "the record does not end with its metadata")
@@ -20,7 +23,7 @@ func fuzzRecord(_ bytes: [UInt8]) {
 
     // The round trip: only records the writer could have written (valid names and JSON,
     // text that is UTF-8 as stored, no repeated tags) must come back byte for byte.
-    let texts = [layout.stream, layout.type] + layout.tags
+    let texts = [layout.stream, layout.type] + tags
     guard texts.allSatisfy({ String(validating: bytes[$0], as: UTF8.self) != nil }),
         let stream = try? StreamID(event.stream.rawValue),
         let valid = try? ProposedEvent(
