@@ -833,7 +833,9 @@ def main():
     parser.add_argument("--tally", default=".build/release/tally", help="the tally binary")
     parser.add_argument("--only", action="append", choices=SCENARIOS, help="run only this scenario (repeatable)")
     parser.add_argument("--fs", choices=["tmpfs", "ext4"], default="tmpfs", help="the small filesystem for disk-full")
-    parser.add_argument("--disk-mb", type=int, default=8, help="its size in MiB (default 8)")
+    parser.add_argument("--disk-mb", type=int, default=64,
+                        help="its size in MiB (default 64: large enough that a release build's load cannot fill the "
+                             "freed space again before the resume checks)")
     parser.add_argument("--writers", type=int, default=4, help="writer threads (default 4)")
     parser.add_argument("--full-seconds", type=float, default=3, help="how long to write into a full disk or map")
     parser.add_argument("--grow-mb", type=int, default=24, help="event data map-grows writes past a 1 MiB map")
