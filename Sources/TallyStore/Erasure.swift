@@ -175,10 +175,8 @@ extension LogAppender {
                 continue
             }
             let digest = stored.erasure?.dataDigest ?? Array(SHA256.hash(data: stored.data))
-            let event = try ProposedEvent(
-                stream: stored.stream, id: stored.id, type: stored.type, tags: stored.tags, data: Array(stored.data),
-                metadata: Array(stored.metadata)
-            ).erased(keeping: kept, as: Erasure(dataDigest: digest, erasedBy: erasedBy))
+            let event = try ProposedEvent(recorded: stored)
+                .erased(keeping: kept, as: Erasure(dataDigest: digest, erasedBy: erasedBy))
             rewritten.append(
                 (position, EventRecord.encode(event, revision: stored.revision, recordedAt: stored.recordedAt)))
         }

@@ -72,12 +72,20 @@ package final class ReplayedLog: Sendable {
 extension ExportedEvent {
     /// A stored event, to be put back at its place in another log (erased, if it is).
     package init(recorded event: RecordedEvent) throws {
+        self.init(
+            position: event.position, revision: event.revision, recordedAt: event.recordedAt,
+            event: try ProposedEvent(recorded: event))
+    }
+}
+
+extension ProposedEvent {
+    /// The stored event as it would be appended again: the same stream, id, type, tags and bytes,
+    /// and its erasure if it was erased.
+    init(recorded event: RecordedEvent) throws {
         let proposed = try ProposedEvent(
             stream: event.stream, id: event.id, type: event.type, tags: event.tags, data: Array(event.data),
             metadata: Array(event.metadata))
-        self.init(
-            position: event.position, revision: event.revision, recordedAt: event.recordedAt,
-            event: event.erasure.map { proposed.erased(keeping: proposed.data, as: $0) } ?? proposed)
+        self = event.erasure.map { proposed.erased(keeping: proposed.data, as: $0) } ?? proposed
     }
 }
 
