@@ -26,10 +26,10 @@ extension TallyAPI {
                 context: CommandContext(correlationID: context.requestID, actor: context.actor), balances: balances)
             let receipt = try await log.execute(handler)
             var json = JSONWriter()
-            try json.object { json in
+            json.object { json in
                 json.member("commandId", string: handler.commandID.uuidString.lowercased())
                 json.member("commandType", string: type)
-                try writeReceipt(receipt, into: &json)
+                writeReceipt(receipt, into: &json)
             }
             var headers = HTTPFields()
             if receipt.isReplay { headers[.idempotentReplayed] = "true" }
@@ -60,8 +60,8 @@ extension TallyAPI {
             ))
     }
 
-    /// Writes an append's receipt members and its events (read back from the log).
-    func writeReceipt(_ receipt: AppendReceipt, into json: inout JSONWriter) throws {
+    /// Writes an append's receipt members and its events as the writer stored them.
+    func writeReceipt(_ receipt: AppendReceipt, into json: inout JSONWriter) {
         json.member("replayed", bool: receipt.isReplay)
         json.key("positions")
         if let positions = receipt.positions {
@@ -80,12 +80,8 @@ extension TallyAPI {
         }
         json.key("checkpoint")
         json.write(receipt.checkpoint)
-        let events =
-            if let positions = receipt.positions {
-                try log.read(from: positions.lowerBound, limit: receipt.events.count).events
-            } else { [RecordedEvent]() }
         json.key("events")
-        json.array { json in for event in events { json.write(event) } }
+        json.array { json in for event in receipt.events { json.write(event) } }
     }
 }
 

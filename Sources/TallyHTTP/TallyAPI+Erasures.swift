@@ -41,10 +41,10 @@ extension TallyAPI {
                     ])
             }
             var json = JSONWriter()
-            try json.object { json in
+            json.object { json in
                 json.key("erasure")
                 if let receipt = result.receipt {
-                    try json.object { json in try writeReceipt(receipt, into: &json) }
+                    json.object { json in writeReceipt(receipt, into: &json) }
                 } else {
                     json.null()
                 }

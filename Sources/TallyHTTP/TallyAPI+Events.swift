@@ -94,7 +94,7 @@ extension TallyAPI {
         ).request()
         let receipt = try await log.append(append)
         var json = JSONWriter()
-        try json.object { json in try writeReceipt(receipt, into: &json) }
+        json.object { json in writeReceipt(receipt, into: &json) }
         var headers = HTTPFields()
         if receipt.isReplay { headers[.idempotentReplayed] = "true" }
         return self.json(json.bytes, status: receipt.isReplay ? .ok : .created, headers: headers)

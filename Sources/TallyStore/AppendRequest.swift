@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import TallyVerify
 
 /// What a stream's revision must be for an append to go ahead.
@@ -131,20 +131,11 @@ package struct AppendRequest: Sendable, Equatable {
 
 /// What an acknowledged append produced, returned only after its commit is durable.
 package struct AppendReceipt: Sendable, Equatable {
-    /// One appended event's place in the log.
-    package struct Entry: Sendable, Equatable {
-        /// The event's id.
-        package let id: UUID
-        /// Its stream.
-        package let stream: StreamID
-        /// Its revision within the stream.
-        package let revision: UInt64
-        /// Its global position.
-        package let position: UInt64
-    }
-
-    /// The appended events, in order.
-    package let events: [Entry]
+    /// The appended events as the writer stored them, in order (for a replay, as stored then).
+    ///
+    /// The writer's own copy: answering with them needs no read of the log, so an acknowledged
+    /// append can always be answered in full.
+    package let events: [RecordedEvent]
     /// Each touched stream's revision after the append.
     package let streamRevisions: [StreamID: UInt64]
     /// A Merkle tree head that includes these events: for a new append, the tree right after the

@@ -149,13 +149,13 @@ extension LogAppender {
     /// wants an erased event forget it (`forget`, which may refuse the erasure).
     ///
     /// Checks every named event before writing anything; a refusal from `forget` comes after
-    /// writes, so like ``write(_:revisions:state:recordedAt:keepRecords:in:)`` a failure means
+    /// writes, so like ``write(_:revisions:state:recordedAt:in:)`` a failure means
     /// the caller must abandon the transaction.
     ///
     /// - Throws: ``EventLogError/eventNotFound(position:)``, ``EventLogError/notErasable(position:reason:)``,
     ///   or whatever `forget` throws.
     func erase(
-        _ request: ErasureRequest, state: inout LogState, recordedAt: Timestamp, keepRecords: Bool,
+        _ request: ErasureRequest, state: inout LogState, recordedAt: Timestamp,
         in txn: borrowing WriteTransaction, forget: (RecordedEvent) throws -> Void
     ) throws -> (appended: AppendedEvents?, receipt: (erased: [UInt64], unchanged: [UInt64])) {
         let erasedBy = state.head + 1
@@ -188,7 +188,7 @@ extension LogAppender {
         let event = try request.event(id: UUID.version7())
         let revision = try reader.streamHead(.erasures, in: txn)?.revision
         let appended = try write(
-            [event], revisions: [.erasures: revision], state: &state, recordedAt: recordedAt, keepRecords: keepRecords,
+            [event], revisions: [.erasures: revision], state: &state, recordedAt: recordedAt,
             in: txn)
         try txn.put(LogSchema.formatVersion.bigEndianBytes, forKey: LogSchema.formatVersionKey, in: schema.meta)
         return (appended, (rewritten.map(\.position), unchanged))

@@ -122,10 +122,10 @@ extension LogAppender {
     /// import resumes by running it again); the rest must continue the log without a gap, in
     /// their streams' order. Consecutive events recorded at the same time are appended together.
     ///
-    /// - Throws: ``ImportError`` for an event that does not fit; like ``write(_:revisions:state:recordedAt:keepRecords:in:)``
+    /// - Throws: ``ImportError`` for an event that does not fit; like ``write(_:revisions:state:recordedAt:in:)``
     ///   it may have written part of the events, so the caller must abandon the transaction.
     func restore(
-        _ exported: [ExportedEvent], state: inout LogState, keepRecords: Bool, in txn: borrowing WriteTransaction,
+        _ exported: [ExportedEvent], state: inout LogState, in txn: borrowing WriteTransaction,
         applied: (AppendedEvents) throws -> Void
     ) throws -> AppendedEvents {
         var start = 0
@@ -136,7 +136,7 @@ extension LogAppender {
             }
             start += 1
         }
-        var entries: [AppendReceipt.Entry] = []
+        var entries: [RecordedEvent] = []
         var streamRevisions: [StreamID: UInt64] = [:]
         while start < exported.count {
             let recordedAt = exported[start].recordedAt
@@ -153,7 +153,7 @@ extension LogAppender {
                     try AppendRequest(restoring: run.map(\.event)), in: txn)
             else { throw ImportError.duplicateID(position: run[start].position) }
             let appended = try write(
-                events, revisions: revisions, state: &state, recordedAt: recordedAt, keepRecords: keepRecords, in: txn)
+                events, revisions: revisions, state: &state, recordedAt: recordedAt, in: txn)
             for (entry, expected) in zip(appended.events, run) {
                 guard entry.position == expected.position else {
                     throw ImportError.gap(expected: entry.position, found: expected.position)

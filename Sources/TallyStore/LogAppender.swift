@@ -11,10 +11,9 @@ struct LogState: Sendable {
 
 /// Where one append's events went, before its batch commits.
 struct AppendedEvents {
-    let events: [AppendReceipt.Entry]
+    /// The events as stored.
+    let events: [RecordedEvent]
     let streamRevisions: [StreamID: UInt64]
-    /// The events as stored, kept only when inline projectors will apply them.
-    var recorded: [RecordedEvent] = []
 
     /// The receipt, once the batch holding these events has committed with tree head `checkpoint`.
     func receipt(checkpoint: TreeHead) -> AppendReceipt {
@@ -31,7 +30,7 @@ enum AppendPlan {
 }
 
 /// Applies one ``AppendRequest`` inside the writer's transaction in two steps: ``plan(_:in:)``
-/// only reads (idempotency, expectations, the DCB condition), ``write(_:state:recordedAt:in:)``
+/// only reads (idempotency, expectations, the DCB condition), ``write(_:revisions:state:recordedAt:in:)``
 /// only writes.
 ///
 /// Because every check comes before the first write, a refused append has written nothing and
@@ -82,13 +81,13 @@ struct LogAppender: Sendable {
             return AppendReceipt(events: [], streamRevisions: [:], checkpoint: try treeHeadNow(in: txn), isReplay: true)
         }
         let positions = record.firstPosition..<(record.firstPosition + UInt64(record.count))
-        var entries: [AppendReceipt.Entry] = []
+        var entries: [RecordedEvent] = []
         var streamRevisions: [StreamID: UInt64] = [:]
         for position in positions {
             guard let stored = try reader.event(at: position, in: txn) else {
                 throw EventLogError.corrupted("command \(id) names position \(position), which has no event")
             }
-            entries.append(.init(id: stored.id, stream: stored.stream, revision: stored.revision, position: position))
+            entries.append(stored)
             streamRevisions[stored.stream] = max(streamRevisions[stored.stream] ?? 0, stored.revision)
         }
         let checkpoint = try reader.treeHead(size: positions.upperBound - 1, in: txn)
@@ -116,7 +115,7 @@ struct LogAppender: Sendable {
     private func originalReceipt(for request: AppendRequest, in txn: borrowing WriteTransaction) throws
         -> AppendReceipt?
     {
-        var entries: [AppendReceipt.Entry] = []
+        var entries: [RecordedEvent] = []
         var streamRevisions: [StreamID: UInt64] = [:]
         for (index, proposed) in request.events.enumerated() {
             guard let position = try reader.position(ofEventID: proposed.id.bytes, in: txn) else {
@@ -130,7 +129,7 @@ struct LogAppender: Sendable {
             guard index == entries.count, stored.hasContent(of: proposed) else {
                 throw EventLogError.idempotencyConflict(id: proposed.id)
             }
-            entries.append(.init(id: stored.id, stream: stored.stream, revision: stored.revision, position: position))
+            entries.append(stored)
             streamRevisions[stored.stream] = max(streamRevisions[stored.stream] ?? 0, stored.revision)
         }
         guard let last = entries.last else { return nil }
@@ -145,11 +144,10 @@ struct LogAppender: Sendable {
     /// then abandon the whole transaction.
     func write(
         _ events: [ProposedEvent], revisions: [StreamID: UInt64?], state: inout LogState, recordedAt: Timestamp,
-        keepRecords: Bool = false, in txn: borrowing WriteTransaction
+        in txn: borrowing WriteTransaction
     ) throws -> AppendedEvents {
-        var recorded: [RecordedEvent] = []
         var heads: [StreamID: StreamHead] = [:]
-        var entries: [AppendReceipt.Entry] = []
+        var entries: [RecordedEvent] = []
         entries.reserveCapacity(events.count)
         for event in events {
             let position = state.head + 1
@@ -159,7 +157,6 @@ struct LogAppender: Sendable {
             let positionBytes = position.bigEndianBytes
             let record = EventRecord.encode(event, revision: revision, recordedAt: recordedAt)
             try txn.put(record, forKey: positionBytes, in: schema.events, flags: .append)
-            if keepRecords { recorded.append(try RecordedEvent(position: position, record: record)) }
             try txn.put(
                 positionBytes, forKey: LogSchema.streamIndexKey(event.stream, revision: revision),
                 in: schema.streamIndex, flags: .noOverwrite)
@@ -175,12 +172,12 @@ struct LogAppender: Sendable {
                 EventRecord.leafContent(position: position, event: event, revision: revision, recordedAt: recordedAt))
             try txn.put(state.frontier.append(leaf: leaf), forKey: positionBytes, in: schema.merkle, flags: .append)
             heads[event.stream] = StreamHead(stream: event.stream, revision: revision, position: position)
-            entries.append(.init(id: event.id, stream: event.stream, revision: revision, position: position))
+            entries.append(try RecordedEvent(position: position, record: record))
         }
         for (stream, head) in heads {
             try txn.put(head.stored, forKey: Array(stream.rawValue.utf8), in: schema.streamHeads)
         }
-        return AppendedEvents(events: entries, streamRevisions: heads.mapValues(\.revision), recorded: recorded)
+        return AppendedEvents(events: entries, streamRevisions: heads.mapValues(\.revision))
     }
 }
 

@@ -233,12 +233,12 @@ final class LogWriter: Sendable {
         case .erase(let request, let async):
             try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in
                 let (appended, summary) = try appender.erase(
-                    request, state: &state, recordedAt: recordedAt, keepRecords: !inline.isEmpty, in: txn
+                    request, state: &state, recordedAt: recordedAt, in: txn
                 ) { erased in
                     try inline.forget(erased, in: txn)
                     try async.forget(erased, in: txn)
                 }
-                if let appended { try inline.apply(appended.recorded, in: txn) }
+                if let appended { try inline.apply(appended.events, in: txn) }
                 return .erased(appended, erased: summary.erased, unchanged: summary.unchanged)
             }
         case .append(let request):
@@ -247,8 +247,8 @@ final class LogWriter: Sendable {
         case .restore(let events):
             try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in
                 .appended(
-                    try appender.restore(events, state: &state, keepRecords: !inline.isEmpty, in: txn) { appended in
-                        try inline.apply(appended.recorded, in: txn)
+                    try appender.restore(events, state: &state, in: txn) { appended in
+                        try inline.apply(appended.events, in: txn)
                     })
             }
         case .command(let handler):
@@ -303,13 +303,13 @@ final class LogWriter: Sendable {
         case .write(let events, let revisions):
             try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in
                 let appended = try appender.write(
-                    events, revisions: revisions, state: &state, recordedAt: recordedAt, keepRecords: !inline.isEmpty,
+                    events, revisions: revisions, state: &state, recordedAt: recordedAt,
                     in: txn)
                 if let command {
                     try appender.recordCommand(
                         command.commandID, fingerprint: command.fingerprint, appended: appended, in: txn)
                 }
-                try inline.apply(appended.recorded, in: txn)
+                try inline.apply(appended.events, in: txn)
                 return .appended(appended)
             }
         }

@@ -19,6 +19,8 @@ struct AppendTests {
             #expect(third.streamRevisions == [try stream("account-1"): 2])
             #expect(third.checkpoint.size == 4)
             #expect(!third.isReplay)
+            // The receipt carries the events exactly as stored: answering needs no read.
+            #expect(first.events + second.events + third.events == (try log.read(from: 1, limit: 10).events))
             let head = try #require(try log.streamHead(try stream("account-1")))
             #expect(head.revision == 2)
             #expect(head.position == 4)
