@@ -125,9 +125,7 @@ extension Tally {
                 let publisher = CheckpointPublisher(
                     log: log, origin: settings.origin ?? signer.name, signer: signer,
                     latestPath: "\(settings.dataDirectory)/checkpoint.latest")
-                try writeFileAtomically(
-                    Array("\(signer.verifier.keyString)\n".utf8),
-                    to: "\(settings.dataDirectory)/checkpoint-verifier.key", mode: 0o644)
+                try publishVerifierKey(signer.verifier.keyString, dataDirectory: settings.dataDirectory)
                 let api = try TallyAPI(
                     log: log, keys: keys, limits: settings.limits, metrics: metrics, checkpoints: publisher)
                 let app = Application(
@@ -189,6 +187,15 @@ extension Tally {
             } catch {
                 throw ValidationError("\(path) does not hold a checkpoint signing key (PRIVATE+KEY+<name>+<id>+<key>).")
             }
+        }
+
+        /// Writes the public key auditors pin to `checkpoint-verifier.key` (0644), unless the file
+        /// already holds it: a restart on a full disk must not fail on a file it would not change.
+        private func publishVerifierKey(_ key: String, dataDirectory: String) throws {
+            let path = "\(dataDirectory)/checkpoint-verifier.key"
+            let bytes = Array("\(key)\n".utf8)
+            guard FileManager.default.contents(atPath: path) != Data(bytes) else { return }
+            try writeFileAtomically(bytes, to: path, mode: 0o644)
         }
 
         /// Makes the first admin key, writes its token to `admin.key` (0600) and prints it once.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyClient
+import TallyHTTP
 import TallyLMDB
 import TallyStore
 import TallyVerify
@@ -36,6 +37,7 @@ extension Tally {
         case let error as DataDirectoryError:
             switch error.code {
             case EACCES, EPERM, EROFS: ExitCode(77)  // EX_NOPERM
+            case ENOSPC, EDQUOT: ExitCode(73)  // EX_CANTCREAT
             default: ExitCode(74)  // EX_IOERR
             }
         case QueryError.behind: ExitCode(75)  // EX_TEMPFAIL
@@ -49,6 +51,12 @@ extension Tally {
             case .rootMismatch: ExitCode(65)  // EX_DATAERR
             }
         case is BackupError: ExitCode(73)  // EX_CANTCREAT
+        case let error as FileError:
+            switch error.errno {
+            case ENOSPC, EDQUOT: ExitCode(73)  // EX_CANTCREAT
+            case EACCES, EPERM, EROFS: ExitCode(77)  // EX_NOPERM
+            default: ExitCode(74)  // EX_IOERR
+            }
         case let error as TallyClientError:
             switch error {
             case .invalidURL: ExitCode(64)  // EX_USAGE
@@ -75,6 +83,15 @@ extension Tally {
         }
     }
 
+    /// What to do when the system refuses the data directory or a file in it, for the refusals a person can act on.
+    private static func hint(for code: Int32) -> String {
+        switch code {
+        case EROFS: "; tally needs it writable: mount it read-write, or choose another --data-dir"
+        case ENOSPC, EDQUOT: "; free disk space, then try again"
+        default: ""
+        }
+    }
+
     /// One line for people: what failed, in words, without internals they cannot act on.
     static func describe(_ error: any Error) -> String {
         switch error {
@@ -97,8 +114,7 @@ extension Tally {
             }
         case let error as DataDirectoryError:
             "cannot use the data directory \(error.path): \(String(cString: strerror(error.code))) (\(error.operation))"
-                + (error.code == EROFS
-                    ? "; tally needs it writable: mount it read-write, or choose another --data-dir" : "")
+                + hint(for: error.code)
         case let error as TallyClientError:
             switch error {
             case .invalidURL(let url): "\(url) is not a server URL; use http://host:port"
@@ -147,6 +163,8 @@ extension Tally {
             }
         case let error as ProofError:
             "verification failed: the inclusion proof does not lead to the signed root (\(error))"
+        case let error as FileError:
+            "cannot write \(error.path): \(String(cString: strerror(error.errno)))" + hint(for: error.errno)
         case let error as BackupError:
             switch error {
             case .targetNotEmpty(let directory):

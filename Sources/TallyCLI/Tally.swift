@@ -63,8 +63,9 @@ extension Tally {
                 path: dataDirectory, options: options, inlineProjectors: inlineProjectors,
                 asyncProjectors: asyncProjectors, logger: logger)
         } catch let error as LMDBError {
-            // Only the system's refusals of the directory itself; a full disk stays a storage error (73).
-            guard case .system(let code) = error.kind, [EACCES, EPERM, EROFS, ENOTDIR, EISDIR, ENOENT].contains(code)
+            // The system's refusals of the directory itself, and a disk too full to open it.
+            guard case .system(let code) = error.kind,
+                [EACCES, EPERM, EROFS, ENOTDIR, EISDIR, ENOENT, ENOSPC, EDQUOT].contains(code)
             else { throw error }
             throw DataDirectoryError(path: dataDirectory, code: code, operation: error.operation)
         }
@@ -86,7 +87,8 @@ extension Tally {
     }
 }
 
-/// The system refused the data directory or a file in it: it is read-only, not permitted, or not a directory.
+/// The system refused the data directory or a file in it: it is read-only, not permitted, not a
+/// directory, or its disk is full.
 struct DataDirectoryError: Error {
     /// The data directory.
     let path: String

@@ -160,15 +160,20 @@ package func writeFileAtomically(_ bytes: [UInt8], to path: String, mode: mode_t
     unlink(temporary)
     let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode)
     guard descriptor >= 0 else { throw FileError(path: temporary, errno: errno) }
-    defer { close(descriptor) }
-    var written = 0
-    while written < bytes.count {
-        let result = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard result > 0 else { throw FileError(path: temporary, errno: errno) }
-        written += result
+    do {
+        defer { close(descriptor) }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard result > 0 else { throw FileError(path: temporary, errno: errno) }
+            written += result
+        }
+        guard fsync(descriptor) == 0 else { throw FileError(path: temporary, errno: errno) }
+        guard rename(temporary, path) == 0 else { throw FileError(path: path, errno: errno) }
+    } catch {
+        unlink(temporary)  // a full disk must not keep a half-written copy of a secret
+        throw error
     }
-    guard fsync(descriptor) == 0 else { throw FileError(path: temporary, errno: errno) }
-    guard rename(temporary, path) == 0 else { throw FileError(path: path, errno: errno) }
 }
 
 /// A file the server keeps beside the log could not be written.

@@ -85,6 +85,7 @@ package final class Environment: Sendable {
             var flags = UInt32(MDB_NOTLS)
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
             if options.durability == .unsafeNoSync { flags |= UInt32(MDB_NOSYNC) }
+            if !options.readOnly { try Self.reserveLockFile(in: path, maxReaders: options.maxReaders) }
             try check(mdb_env_open(env, path, flags, 0o640), "mdb_env_open")
             var dead: Int32 = 0
             try check(mdb_reader_check(env, &dead), "mdb_reader_check")
@@ -99,6 +100,29 @@ package final class Environment: Sendable {
     }
 
     deinit { close() }
+
+    /// Allocates the disk blocks of `lock.mdb` before LMDB maps it.
+    ///
+    /// LMDB sizes the lock file with `ftruncate`, which leaves a sparse file, and then writes its
+    /// header and reader slots through a shared memory map: on a full disk the first write to an
+    /// unallocated page kills the process with `SIGBUS`. Allocating the blocks first turns a full
+    /// disk into `ENOSPC` here. The size is liblmdb 0.9's for `maxReaders` on a 64-bit system
+    /// (a 192-byte `MDB_txninfo` holding the first reader, 64 bytes per further reader), which
+    /// LMDB then keeps as it is; a larger existing file is allocated whole.
+    private static func reserveLockFile(in directory: String, maxReaders: Int) throws(LMDBError) {
+        let descriptor = open("\(directory)/lock.mdb", O_RDWR | O_CREAT, 0o640)
+        guard descriptor >= 0 else { throw LMDBError(code: errno, operation: "open lock.mdb") }
+        defer { Glibc.close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw LMDBError(code: errno, operation: "stat lock.mdb") }
+        let size = max(status.st_size, off_t(lockFileSize(maxReaders: maxReaders)))
+        let code = posix_fallocate(descriptor, 0, size)
+        // A file system that cannot allocate ahead (EOPNOTSUPP) leaves LMDB's own behaviour.
+        guard code == 0 || code == EOPNOTSUPP else { throw LMDBError(code: code, operation: "allocate lock.mdb") }
+    }
+
+    /// The size of the lock file liblmdb 0.9 makes for `maxReaders` readers on a 64-bit system.
+    package static func lockFileSize(maxReaders: Int) -> Int { 192 + (maxReaders - 1) * 64 }
 
     /// Waits for every transaction of this process to end, then closes the environment.
     ///

@@ -208,3 +208,66 @@ struct ReadOnlyDataDirectoryTests {
         }
     }
 }
+
+@Suite(
+    "tally serve on a full disk",
+    .enabled(if: getuid() == 0, "mounting a size-capped tmpfs needs root (CI runs as root)"))
+struct FullDiskStartTests {
+    /// Mounts a 4 MiB tmpfs at `<directory>/data` (the server's own output stays outside it) and
+    /// runs `body` with the directory; unmounts and removes it afterwards.
+    private func withSmallDisk(_ body: (String) async throws -> Void) async throws {
+        let directory = temporaryDataDirectory()
+        let data = "\(directory)/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try #require(try shell("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", data) == 0)
+        defer {
+            _ = try? shell("umount", data)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        try await body(directory)
+    }
+
+    /// Fills the file system holding `directory` to its last block (`dd` stops at ENOSPC).
+    private func fill(_ directory: String) throws {
+        _ = try shell("dd", "if=/dev/zero", "of=\(directory)/filler", "bs=4096", "status=none")
+        var status = statvfs()
+        try #require(statvfs(directory, &status) == 0)
+        try #require(status.f_bavail == 0)
+    }
+
+    @Test func aNewLogOnAFullDiskIsRefusedWithOneLineNotACrash() async throws {
+        try await withSmallDisk { directory in
+            let data = "\(directory)/data"
+            try fill(data)
+            // Before, LMDB's first write to its sparse, memory-mapped lock file was a SIGBUS (exit 135).
+            let run = try tally("serve", "--data-dir", data, "--port", "0")
+            #expect(run.status == 73)  // EX_CANTCREAT
+            #expect(
+                run.stderr
+                    == "tally: cannot use the data directory \(data): No space left on device (allocate lock.mdb); free disk space, then try again\n"
+            )
+        }
+    }
+
+    @Test func aLogOnADiskThatFilledUpStartsAgainServesReadsAndRefusesWritesWith507() async throws {
+        try await withSmallDisk { directory in
+            let first = try Server(directory: directory)
+            try await first.waitUntilLive()
+            try await first.openAccount("a")
+            first.process.terminate()  // not stop(): that removes the directory
+            first.process.waitUntilExit()
+            try fill("\(directory)/data")
+
+            // Before, every start rewrote checkpoint-verifier.key and exited 70 on ENOSPC.
+            let again = try Server(directory: directory)
+            defer { again.stop() }
+            try await again.waitUntilLive()
+            let token = try again.adminToken
+            #expect(try await get("\(again.url)/v1/projections/account-balances/a", token: token) == 200)
+            let deposit = try await post(
+                "\(again.url)/v1/commands/deposit", token: token, json: #"{"account":"a","amount":5}"#)
+            #expect(deposit.status == 507)
+            #expect(deposit.body["type"] as? String == "https://tally.dev/problems/storage-full")
+        }
+    }
+}

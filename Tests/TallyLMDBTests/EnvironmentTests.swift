@@ -32,6 +32,22 @@ struct EnvironmentTests {
         }
     }
 
+    @Test(arguments: [1, 10, 256])
+    func theLockFileIsAllocatedWholeAtTheSizeLMDBKeeps(maxReaders: Int) throws {
+        try withTemporaryDirectory { path in
+            var options = Environment.Options()
+            options.maxReaders = maxReaders
+            let env = try Environment(path: path, options: options)
+            // Every reader slot LMDB can hand out must already have its disk blocks: on a full
+            // disk, LMDB's first write to a sparse page of its mapped lock file is SIGBUS.
+            _ = try env.read { _ in 0 }
+            var status = stat()
+            try #require(stat("\(path)/lock.mdb", &status) == 0)
+            #expect(Int(status.st_size) == Environment.lockFileSize(maxReaders: maxReaders))
+            #expect(Int(status.st_blocks) * 512 >= Int(status.st_size))
+        }
+    }
+
     @Test func aWriteThatThrowsLeavesNothingBehind() throws {
         struct Refused: Error {}
         try withTemporaryDirectory { path in
