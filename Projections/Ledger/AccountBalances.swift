@@ -45,8 +45,7 @@ package struct AccountBalances: Projector {
             guard let ledgerEvent = try Ledger.Event(event) else { continue }
             let id = ledgerEvent.account
             let current = try changed[id] ?? Self.balance(of: id, in: table, txn: txn)
-            let before: Ledger.State = current.map { [$0.id: $0.account] } ?? [:]
-            guard let account = Ledger.evolve(before, ledgerEvent)[id] else {
+            guard let account = Ledger.evolve(current?.account, ledgerEvent) else {
                 throw LedgerProjectionError.eventForUnknownAccount(id)
             }
             changed[id] = AccountBalance(

@@ -9,53 +9,77 @@ struct FlatJSONObject {
         case integer(Int64)
     }
 
-    private(set) var members: [String: Value] = [:]
+    /// The members in the order written: ledger payloads have at most five, where a linear
+    /// search beats hashing every key (a rebuild parses each of a million payloads three times).
+    private var members: [(key: String, value: Value)] = []
 
-    /// Parses `bytes`, which must be one object of string and integer members, nothing else.
+    /// Parses `bytes`, which must be one object of string and integer members with distinct
+    /// names, nothing else.
     ///
     /// - Throws: ``Ledger/PayloadError/malformed`` for any other JSON.
     init(_ bytes: some Collection<UInt8>) throws {
-        var reader = Reader(bytes: Array(bytes))
+        members.reserveCapacity(5)
+        let parsed: Void? = try bytes.withContiguousStorageIfAvailable { buffer in
+            try Self.parse(buffer, into: &members)
+        }
+        if parsed == nil { try Array(bytes).withUnsafeBufferPointer { try Self.parse($0, into: &members) } }
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, into members: inout [(key: String, value: Value)])
+        throws
+    {
+        var reader = Reader(bytes: bytes)
         try reader.expect(UInt8(ascii: "{"))
         if try reader.peek() == UInt8(ascii: "}") {
             reader.offset += 1
         } else {
             while true {
                 let key = try reader.string()
+                guard !members.contains(where: { $0.key == key }) else { throw Ledger.PayloadError.malformed }
                 try reader.expect(UInt8(ascii: ":"))
-                members[key] =
+                let value: Value =
                     try reader.peek() == UInt8(ascii: "\"")
                     ? .string(try reader.string()) : .integer(try reader.integer())
+                members.append((key, value))
                 let next = try reader.next()
                 if next == UInt8(ascii: "}") { break }
                 guard next == UInt8(ascii: ",") else { throw Ledger.PayloadError.malformed }
             }
         }
         reader.skipWhitespace()
-        guard reader.offset == reader.bytes.count else { throw Ledger.PayloadError.malformed }
+        guard reader.offset == bytes.count else { throw Ledger.PayloadError.malformed }
+    }
+
+    private func member(_ key: String) -> Value? {
+        members.first { $0.key == key }?.value
     }
 
     func string(_ key: String) throws -> String {
-        guard case .string(let value) = members[key] else { throw Ledger.PayloadError.missing(key) }
+        guard case .string(let value) = member(key) else { throw Ledger.PayloadError.missing(key) }
         return value
     }
 
     /// The string member `key`, or `nil` if there is none.
     func optionalString(_ key: String) throws -> String? {
-        members[key] == nil ? nil : try string(key)
+        member(key) == nil ? nil : try string(key)
     }
 
     func integer(_ key: String) throws -> Int64 {
-        guard case .integer(let value) = members[key] else { throw Ledger.PayloadError.missing(key) }
+        guard case .integer(let value) = member(key) else { throw Ledger.PayloadError.missing(key) }
         return value
     }
 
     private struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var offset = 0
 
         mutating func skipWhitespace() {
-            while offset < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[offset]) { offset += 1 }
+            while offset < bytes.count {
+                switch bytes[offset] {
+                case 0x20, 0x09, 0x0A, 0x0D: offset += 1
+                default: return
+                }
+            }
         }
 
         mutating func peek() throws -> UInt8 {
@@ -73,22 +97,47 @@ struct FlatJSONObject {
             guard try next() == byte else { throw Ledger.PayloadError.malformed }
         }
 
+        /// An optional minus and at least one digit, within `Int64` (a fraction or exponent
+        /// leaves its `.`, `e` or `E` unread, which the caller then refuses).
         mutating func integer() throws -> Int64 {
             _ = try peek()
+            let negative = bytes[offset] == UInt8(ascii: "-")
+            if negative { offset += 1 }
             let start = offset
-            if bytes[offset] == UInt8(ascii: "-") { offset += 1 }
+            // Accumulated negative: Int64.min has no positive counterpart.
+            var value: Int64 = 0
             while offset < bytes.count, bytes[offset] >= UInt8(ascii: "0"), bytes[offset] <= UInt8(ascii: "9") {
+                let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+                let (next, overflow2) = times10.subtractingReportingOverflow(Int64(bytes[offset] - UInt8(ascii: "0")))
+                guard !overflow, !overflow2 else { throw Ledger.PayloadError.malformed }
+                value = next
                 offset += 1
             }
-            guard let value = Int64(String(decoding: bytes[start..<offset], as: UTF8.self)) else {
-                throw Ledger.PayloadError.malformed  // not an integer, or beyond Int64
-            }
-            return value
+            guard offset > start else { throw Ledger.PayloadError.malformed }
+            if negative { return value }
+            guard value != .min else { throw Ledger.PayloadError.malformed }
+            return -value
         }
 
         mutating func string() throws -> String {
             try expect(UInt8(ascii: "\""))
-            var text: [UInt8] = []
+            // Most strings have no escape: decode them straight from the input.
+            let start = offset
+            while offset < bytes.count {
+                switch bytes[offset] {
+                case UInt8(ascii: "\""):
+                    defer { offset += 1 }
+                    return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+                case UInt8(ascii: "\\"): return try escapedString(from: start)
+                default: offset += 1
+                }
+            }
+            throw Ledger.PayloadError.malformed
+        }
+
+        /// The rest of a string that holds an escape; `start` is its first byte, `offset` its first backslash.
+        mutating func escapedString(from start: Int) throws -> String {
+            var text = Array(bytes[start..<offset])
             while offset < bytes.count {
                 let byte = bytes[offset]
                 offset += 1

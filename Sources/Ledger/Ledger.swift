@@ -187,27 +187,34 @@ package enum Ledger: Decider {
 
     package static func evolve(_ state: State, _ event: Event) -> State {
         var state = state
-        switch event {
-        case .accountOpened(let opened):
-            state[opened.account] = Account(
+        state[event.account] = evolve(state[event.account], event)
+        return state
+    }
+
+    /// The one account `event` is about, after it: every ledger event concerns exactly one
+    /// account (a transfer is two events), so this is ``evolve(_:_:)`` for a single row, which
+    /// read models fold without building a ``State`` per event.
+    ///
+    /// - Parameter account: The account before the event; `nil` if it was never opened.
+    /// - Returns: `nil` only if the account was never opened and `event` does not open it.
+    package static func evolve(_ account: Account?, _ event: Event) -> Account? {
+        if case .accountOpened(let opened) = event {
+            return Account(
                 id: opened.account, owner: opened.owner, currency: opened.currency,
                 overdraftLimit: opened.overdraftLimit)
-        case .deposited(let movement):
-            state[movement.account]?.balance.add(movement.amount)
-        case .withdrawn(let movement):
-            state[movement.account]?.balance.add(-movement.amount)
-        case .transferDebited(let leg):
-            state[leg.account]?.balance.add(-leg.amount)
-        case .transferCredited(let leg):
-            state[leg.account]?.balance.add(leg.amount)
-        case .accountFrozen(let reference):
-            state[reference.account]?.status = .frozen
-        case .accountUnfrozen(let reference):
-            state[reference.account]?.status = .active
-        case .accountClosed(let reference):
-            state[reference.account]?.status = .closed
         }
-        return state
+        guard var account else { return nil }
+        switch event {
+        case .accountOpened: break  // handled above
+        case .deposited(let movement): account.balance.add(movement.amount)
+        case .withdrawn(let movement): account.balance.add(-movement.amount)
+        case .transferDebited(let leg): account.balance.add(-leg.amount)
+        case .transferCredited(let leg): account.balance.add(leg.amount)
+        case .accountFrozen: account.status = .frozen
+        case .accountUnfrozen: account.status = .active
+        case .accountClosed: account.status = .closed
+        }
+        return account
     }
 
     // MARK: - Rules shared by several commands

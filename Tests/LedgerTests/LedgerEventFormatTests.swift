@@ -58,9 +58,24 @@ struct LedgerEventFormatTests {
         (#"{"account":"a","amount":7} trailing"#, .malformed),
         (#"["account"]"#, .malformed),
         (#"{"account":"a\q","amount":7}"#, .malformed),
+        (#"{"account":"a","amount":-}"#, .malformed),
+        (#"{"account":"a","amount":}"#, .malformed),
+        (#"{"account":"a","amount":9223372036854775808}"#, .malformed),
+        (#"{"account":"a","amount":-9223372036854775809}"#, .malformed),
+        (#"{"account":"a","amount":1e3}"#, .malformed),
+        (#"{"account":"a","amount":7,"amount":8}"#, .malformed),
+        (#"{"account":"a","amount":7"#, .malformed),
+        (#"{"account":"a,"amount":7}"#, .malformed),
     ])
     func payloadsThatDoNotFitTheirTypeAreRefused(json: String, error: Ledger.PayloadError) {
         #expect(throws: error) { try Ledger.Event(type: "deposited", json: Array(json.utf8)) }
+    }
+
+    @Test(arguments: [Int64.max, Int64.min, 0, -1])
+    func integersReadBackExactlyToTheEndsOfInt64(amount: Int64) throws {
+        #expect(
+            try Ledger.Event(type: "withdrawn", json: Array(#"{"account":"a","amount":\#(amount)}"#.utf8))
+                == .withdrawn(.init(account: "a", amount: amount)))
     }
 
     @Test func payloadsMayBeSpacedReorderedAndEscapedAsJSONAllows() throws {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The median and spread of one quantity over several runs.
 struct Spread: Sendable {
     /// The middle value (the mean of the two middle values for an even count).
@@ -77,4 +79,13 @@ extension Duration {
         let parts = components
         return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
     }
+}
+
+/// The CPU time (user and system, every thread) this process has used so far, in seconds: what
+/// other work on a shared machine does not distort, unlike wall time.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }

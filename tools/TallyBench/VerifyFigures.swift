@@ -98,12 +98,4 @@ enum VerifyFigures {
             Sample(events: notes.count, seconds: (ContinuousClock.now - start).seconds), id: "checkpoint-verify",
             label: "signed checkpoints verified")
     }
-
-    /// The CPU time (user and system, every thread) this process has used so far, in seconds.
-    private static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
 }
