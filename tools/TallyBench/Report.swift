@@ -140,6 +140,10 @@ struct Report {
             if !commitBytes.isEmpty {
                 fields.append(("written_kb_per_commit", .number(Spread(commitBytes).median / 1024)))
             }
+            let bytesPerEvent = figure.samples.compactMap { sample in
+                sample.writtenBytes.map { Double($0) / Double(sample.events) }
+            }
+            if !bytesPerEvent.isEmpty { fields.append(("written_bytes_per_event", spreadObject(bytesPerEvent))) }
             let p50 = figure.samples.compactMap { $0.latencies?.p50 }
             if !p50.isEmpty { fields.append(("p50_ms", spreadObject(p50.map { $0 * 1000 }))) }
             let p99 = figure.samples.compactMap { $0.latencies?.p99 }

@@ -181,7 +181,7 @@ struct Benchmark {
             }
             report.addTarget(
                 "tally verify ≥ 1,000,000 events/s", values: report.samples("verify").map(\.eventsPerSecond),
-                atLeast: true, limit: 1_000_000, unit: "events/s")
+                atLeast: true, limit: 1_000_000, unit: " ev/s")
             print(report.table())
             for line in report.jsonLines(runs: configuration.runs) { print(line) }
             return
@@ -208,10 +208,7 @@ struct Benchmark {
                 try await RunContext(configuration: configuration, workload: workload, scratch: scratch, run: run)
                     .measureRebuild(into: &report)
             }
-            report.addTarget(
-                "rebuild ≥ 300,000 events/s",
-                values: report.samples("rebuild-ledger-read-models").map(\.eventsPerSecond), atLeast: true,
-                limit: 300_000, unit: "events/s")
+            addRebuildTarget(to: &report)
             print(report.table())
             for line in report.jsonLines(runs: configuration.runs) { print(line) }
             return
@@ -297,6 +294,14 @@ struct Benchmark {
             """
     }
 
+    /// Issue 3's rebuild target, judged on figure 6.
+    private func addRebuildTarget(to report: inout Report) {
+        report.addTarget(
+            "fig 6 rebuild of the three ledger read models >= 300,000 events/s",
+            values: report.samples("rebuild-ledger-read-models").map(\.eventsPerSecond), atLeast: true,
+            limit: 300_000, unit: " ev/s")
+    }
+
     /// Divides Tally's figures by raw LMDB's (the mean of the before and after measurement of the
     /// same run), and judges the targets.
     private func addRatiosAndTargets(to report: inout Report) {
@@ -365,10 +370,7 @@ struct Benchmark {
         report.addTarget(
             "fig 5 transfers @256 >= 0.25x fig 1 @256 (log's own append rate)",
             values: ratios["command-transfer-256/append-single-256"] ?? [.nan], atLeast: true, limit: 0.25, unit: "x")
-        report.addTarget(
-            "fig 6 rebuild of the three ledger read models >= 300,000 events/s",
-            values: report.samples("rebuild-ledger-read-models").map(\.eventsPerSecond), atLeast: true,
-            limit: 300_000, unit: " ev/s")
+        addRebuildTarget(to: &report)
         report.addTarget(
             "fig 1 @1 appender p50 <= 1.5x raw LMDB 1 ev/commit p50", values: latency1, atLeast: false, limit: 1.5,
             unit: "x")
