@@ -224,7 +224,7 @@ package final class EventLog: LogReading, Sendable {
     ///   projection's steps are as small as the commits it follows; a rebuild's are full pages,
     ///   and a page rewrites every read-model page its events touch, so small pages multiply the
     ///   bytes written (`tally-bench --rebuild-only`, 300,000 events: 2.9 KB written per event at
-    ///   1,024, 0.65 KB at 8,192; 55,000 → 116,000 events/s). Appends wait for a step in progress:
+    ///   1,024, 0.65 KB at 8,192; 51,000–62,000 → 115,000–117,000 events/s). Appends wait for a step in progress:
     ///   a full page of 8,192 ledger events holds the writer about 65 ms.
     package func runProjections(pageSize: Int = 8192) async throws {
         guard !async.names.isEmpty else { return }
