@@ -187,27 +187,13 @@ struct Benchmark {
             return
         }
         if configuration.commandsOnly {
-            var report = Report()
-            for run in 1...configuration.runs {
-                let scratch = try ScratchDirectory(prefix: "tally-bench")
-                defer { scratch.remove() }
-                let workload = try Workload(count: 1, warmUpCount: 0, seed: 1)
-                try await RunContext(configuration: configuration, workload: workload, scratch: scratch, run: run)
-                    .measureCommands(into: &report)
-            }
+            let report = try await measureAlone { context, report in try await context.measureCommands(into: &report) }
             print(report.table())
             for line in report.jsonLines(runs: configuration.runs) { print(line) }
             return
         }
         if configuration.rebuildOnly {
-            var report = Report()
-            for run in 1...configuration.runs {
-                let scratch = try ScratchDirectory(prefix: "tally-bench")
-                defer { scratch.remove() }
-                let workload = try Workload(count: 1, warmUpCount: 0, seed: 1)
-                try await RunContext(configuration: configuration, workload: workload, scratch: scratch, run: run)
-                    .measureRebuild(into: &report)
-            }
+            var report = try await measureAlone { context, report in try await context.measureRebuild(into: &report) }
             addRebuildTarget(to: &report)
             print(report.table())
             for line in report.jsonLines(runs: configuration.runs) { print(line) }
@@ -292,6 +278,22 @@ struct Benchmark {
             gets \(configuration.warmUpEvents) unmeasured commits first.
 
             """
+    }
+
+    /// Measures one figure that needs no appended workload `configuration.runs` times, each run
+    /// in a fresh scratch directory.
+    private func measureAlone(
+        _ measure: (RunContext, inout Report) async throws -> Void
+    ) async throws -> Report {
+        var report = Report()
+        for run in 1...configuration.runs {
+            let scratch = try ScratchDirectory(prefix: "tally-bench")
+            defer { scratch.remove() }
+            let workload = try Workload(count: 1, warmUpCount: 0, seed: 1)
+            try await measure(
+                RunContext(configuration: configuration, workload: workload, scratch: scratch, run: run), &report)
+        }
+        return report
     }
 
     /// Issue 3's rebuild target, judged on figure 6.
