@@ -99,7 +99,8 @@ final class AsyncProjections: Sendable {
         if checkpoint < head {
             // A scan of the log, not the type index: projectors want most events, and a scan reads
             // each once, where the index would look each one up again.
-            let page = try reader.read(from: checkpoint + 1, direction: .forward, limit: limit, filter: .all, in: txn)
+            let page = try reader.projectionFeed(
+                from: checkpoint + 1, limit: limit, maxBytes: LogReader.projectionFeedBytes, in: txn)
             try registry.apply(page.events, with: entry.projector, to: entry.table, in: txn)
             // Without a next page, every event up to the head has been considered.
             next = page.next.map { $0 - 1 } ?? head

@@ -142,7 +142,9 @@ package struct LogReader: Sendable {
         let head = try head(in: txn)
         let start = direction == .forward ? max(from ?? 1, 1) : min(from ?? head, head)
         guard limit > 0, start >= 1, start <= head else { return LogPage(events: [], next: nil, head: head) }
-        if filter == .all { return try scan(from: start, direction: direction, limit: limit, head: head, in: txn) }
+        if filter == .all {
+            return try scan(from: start, direction: direction, limit: limit, maxBytes: .max, head: head, in: txn)
+        }
         var matches: [RecordedEvent] = []
         for source in try sources(for: filter, in: txn) {
             // Each source yields positions in order; keep at most `limit` matches from each, then merge.
@@ -171,23 +173,39 @@ package struct LogReader: Sendable {
     }
 
     /// Reads the `events` database itself with one cursor: the unfiltered read.
+    /// The page a projection step folds: up to `limit` events from `start` on, and no more once
+    /// their records reach `maxBytes` (always at least one event), so that a page of large events
+    /// stays a bounded amount of memory and of one write transaction.
+    func projectionFeed(
+        from start: UInt64, limit: Int, maxBytes: Int, in txn: borrowing some Transaction & ~Copyable
+    ) throws -> LogPage {
+        let head = try head(in: txn)
+        guard limit > 0, start >= 1, start <= head else { return LogPage(events: [], next: nil, head: head) }
+        return try scan(from: start, direction: .forward, limit: limit, maxBytes: maxBytes, head: head, in: txn)
+    }
+
+    /// The record bytes one projection step reads at most (``projectionFeed(from:limit:maxBytes:in:)``).
+    static let projectionFeedBytes = 16 << 20
+
     private func scan(
-        from start: UInt64, direction: ReadDirection, limit: Int, head: UInt64,
+        from start: UInt64, direction: ReadDirection, limit: Int, maxBytes: Int, head: UInt64,
         in txn: borrowing some Transaction & ~Copyable
     ) throws -> LogPage {
         var events: [RecordedEvent] = []
         events.reserveCapacity(min(limit, 4096))
+        var bytes = 0
         try txn.withCursor(in: schema.events) { cursor in
             var entry = try cursor.seek(atLeast: start.bigEndianBytes)
-            while let current = entry, events.count < limit {
+            while let current = entry, events.count < limit, bytes < maxBytes {
                 events.append(
                     try RecordedEvent(position: UInt64(bigEndianBytes: current.key), record: Array(current.value)))
+                bytes += current.value.count
                 entry = try direction == .forward ? cursor.next() : cursor.previous()
             }
         }
         let last = events.last!.position  // `start` is within 1...head, so the first seek found it
         let next: UInt64? = direction == .forward ? (last < head ? last + 1 : nil) : (last > 1 ? last - 1 : nil)
-        return LogPage(events: events, next: events.count == limit ? next : nil, head: head)
+        return LogPage(events: events, next: events.count == limit || bytes >= maxBytes ? next : nil, head: head)
     }
 
     /// Where a filtered read finds its candidate positions.
