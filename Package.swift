@@ -100,6 +100,8 @@ let package = Package(
             path: "tools/TallyBench",
             swiftSettings: strict),
 
+        // Waiting for child processes in tests without Foundation's `waitUntilExit()` (see its file).
+        .target(name: "TestProcesses", path: "Tests/TestProcesses", swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TallyCore"], swiftSettings: strict),
         .testTarget(
             name: "ProjectionTests",
@@ -108,11 +110,13 @@ let package = Package(
         .testTarget(name: "TallyLMDBTests", dependencies: ["TallyLMDB"], swiftSettings: strict),
         .testTarget(name: "TallyVerifyTests", dependencies: ["TallyVerify"], swiftSettings: strict),
         .testTarget(
-            name: "TallyStoreTests", dependencies: ["TallyStore", "TallyLMDB", "TallyVerify"], swiftSettings: strict),
+            name: "TallyStoreTests", dependencies: ["TallyStore", "TallyLMDB", "TallyVerify", "TestProcesses"],
+            swiftSettings: strict),
         .testTarget(
             name: "TallyHTTPTests",
             dependencies: [
                 "TallyHTTP", "TallyStore", "TallyCore", "TallyLMDB", "TallyVerify", "LedgerProjection", "Ledger",
+                "TestProcesses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -123,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "TallyCLITests",
             dependencies: [
-                "TallyCLI", "TallyStore", "TallyLMDB", "TallyVerify", "Ledger", "LedgerProjection",
+                "TallyCLI", "TallyStore", "TallyLMDB", "TallyVerify", "Ledger", "LedgerProjection", "TestProcesses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

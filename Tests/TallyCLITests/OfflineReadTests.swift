@@ -4,6 +4,7 @@ import Ledger
 import LedgerProjection
 import TallyLMDB
 import TallyStore
+import TestProcesses
 import Testing
 
 /// A data directory holding a small ledger: a-1 (EUR) with a deposit, b-2 (USD), and the
@@ -174,7 +175,7 @@ struct TailTests {
         try process.run()
         defer {
             process.terminate()
-            process.waitUntilExit()
+            _ = exitStatus(of: process)
         }
         try await Task.sleep(for: .milliseconds(300))
         try await append("live")

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import TestProcesses
 import Testing
 
 /// The commands of the README block after `<!-- walkthrough: <name> -->`, comments dropped.
@@ -54,14 +55,18 @@ private final class Terminal: Sendable {
     /// Waits up to 60 s for the shell to finish; returns its exit status.
     func finish() async throws -> Int32 {
         let deadline = ContinuousClock.now + .seconds(60)
-        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        var status = exitStatusIfEnded(process)
+        while status == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            status = exitStatusIfEnded(process)
+        }
         try await Task.sleep(for: .milliseconds(100))  // the last output still in the pipes
-        return process.isRunning ? -1 : process.terminationStatus
+        return status ?? -1
     }
 
     func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        if exitStatusIfEnded(process) == nil { process.terminate() }
+        _ = exitStatus(of: process)
     }
 }
 

@@ -4,23 +4,12 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 import TallyLMDB
+import TestProcesses
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// Runs a command to completion, quietly, and returns its exit status.
-private func shell(_ arguments: String...) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
-}
 
 /// Waits until `file` contains `text`, for at most `timeout`; whether it did.
 private func logContains(_ text: String, file: String, within timeout: Duration) async throws -> Bool {
@@ -149,7 +138,7 @@ struct ServeFaultTests {
         let events = deposit.body["events"] as? [[String: Any]] ?? []
         #expect(events.map { $0["type"] as? String } == ["deposited"], "\(deposit.body)")
         #expect(try await logContains("Projections paused", file: server.stdoutPath, within: .seconds(10)))
-        #expect(server.process.isRunning)
+        #expect(exitStatusIfEnded(server.process) == nil)
         #expect(try await get("\(server.url)/health/live", token: token) == 200)
 
         readers.release()
@@ -177,7 +166,7 @@ struct ServeFaultTests {
         #expect(statuses.allSatisfy { $0 == 201 || $0 == 507 })
         #expect(try await logContains("Grew the map", file: server.stdoutPath, within: .seconds(1)))
         #expect(try await get("\(server.url)/v1/streams/fill-1/events?limit=1", token: token) == 200)
-        #expect(server.process.isRunning)
+        #expect(exitStatusIfEnded(server.process) == nil)
     }
 }
 
@@ -255,7 +244,7 @@ struct FullDiskStartTests {
             try await first.waitUntilLive()
             try await first.openAccount("a")
             first.process.terminate()  // not stop(): that removes the directory
-            first.process.waitUntilExit()
+            _ = exitStatus(of: first.process)
             try fill("\(directory)/data")
 
             // Before, every start rewrote checkpoint-verifier.key and exited 70 on ENOSPC.

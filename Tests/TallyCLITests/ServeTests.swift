@@ -9,6 +9,7 @@ import NIOHTTP1
 import Synchronization
 import TallyStore
 import TallyVerify
+import TestProcesses
 import Testing
 
 /// A `tally serve` process on a loopback port, over its own data directory.
@@ -70,8 +71,8 @@ final class Server: Sendable {
     }
 
     func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        if exitStatusIfEnded(process) == nil { process.terminate() }
+        _ = exitStatus(of: process)
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
@@ -136,8 +137,7 @@ struct ServeTests {
             for try await receipts in group { all += receipts }
             return all
         }
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus == 0)
+        #expect(exitStatus(of: server.process) == 0)
         #expect(!acknowledged.isEmpty)
 
         let log = try EventLog(path: "\(server.directory)/data", inlineProjectors: [AccountBalances()])
@@ -193,7 +193,7 @@ struct ServeTests {
         let server = try Server(environment: ["TALLY_PORT": "70000"])
         defer { server.stop() }
         try await server.waitUntilLive()
-        #expect(server.process.isRunning)
+        #expect(exitStatusIfEnded(server.process) == nil)
     }
 }
 
@@ -416,7 +416,7 @@ struct OnlineTailTests {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        defer { if exitStatusIfEnded(process) == nil { process.terminate() } }
         let received = Mutex("")
         out.fileHandleForReading.readabilityHandler = { handle in
             let chunk = String(decoding: handle.availableData, as: UTF8.self)
@@ -442,11 +442,14 @@ struct OnlineTailTests {
 
         // A graceful shutdown ends the feed: tail says so and exits 69, as for any lost server.
         server.process.terminate()
-        server.process.waitUntilExit()
+        _ = exitStatus(of: server.process)
         let stopped = ContinuousClock.now + .seconds(10)
-        while process.isRunning, ContinuousClock.now < stopped { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(!process.isRunning)
-        #expect(process.terminationStatus == 69)
+        var status = exitStatusIfEnded(process)
+        while status == nil, ContinuousClock.now < stopped {
+            try await Task.sleep(for: .milliseconds(20))
+            status = exitStatusIfEnded(process)
+        }
+        #expect(status == 69)
         let stderr = String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
         #expect(stderr == "tally: no answer from \(server.url); is tally serve running there?\n")
     }
@@ -462,7 +465,7 @@ struct OfflineKeysTests {
         #expect(refused.status == 75)
         #expect(refused.stderr.contains("is open for writing by another process (a running tally serve?)"))
         first.process.terminate()
-        first.process.waitUntilExit()
+        _ = exitStatus(of: first.process)
 
         let created = try tally(["keys", "create", "--name", "rescue", "--role", "reader", "--data-dir", data])
         #expect(created.status == 0, "\(created.stderr)")
@@ -528,7 +531,7 @@ struct BackupTests {
         // The restored log is exactly the first `events` events of the live one, tree and all, and
         // its balance read model matches its own events.
         server.process.terminate()
-        server.process.waitUntilExit()
+        _ = exitStatus(of: server.process)
         let live = try EventLog(path: "\(server.directory)/data", inlineProjectors: [AccountBalances()])
         let liveHead = try live.treeHead(size: UInt64(events))
         live.close()

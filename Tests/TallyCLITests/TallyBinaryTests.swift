@@ -2,6 +2,7 @@ import Foundation
 import TallyLMDB
 import TallyStore
 import TallyVerify
+import TestProcesses
 import Testing
 
 /// The built `tally` executable, beside the test bundle in the build products directory.
@@ -31,17 +32,22 @@ func tally(_ arguments: [String], environment: [String: String] = [:]) throws ->
     process.executableURL = tallyBinary
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
+    // Files, not pipes: a pipe's end inherited by a server another test starts meanwhile would
+    // keep it open, and reading it to its end would wait for that server.
+    let output = temporaryDataDirectory()
+    _ = FileManager.default.createFile(atPath: output + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: output + ".err", contents: nil)
+    defer {
+        try? FileManager.default.removeItem(atPath: output + ".out")
+        try? FileManager.default.removeItem(atPath: output + ".err")
+    }
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output + ".out"))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: output + ".err"))
     try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    let status = exitStatus(of: process)
     return Run(
-        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-        stderr: String(decoding: stderr, as: UTF8.self))
+        status: status, stdout: try String(contentsOfFile: output + ".out", encoding: .utf8),
+        stderr: try String(contentsOfFile: output + ".err", encoding: .utf8))
 }
 
 func temporaryDataDirectory() -> String {

@@ -4,23 +4,12 @@ import HummingbirdTesting
 import TallyHTTP
 import TallyLMDB
 import TallyStore
+import TestProcesses
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// Runs a command to completion and returns its exit status.
-private func shell(_ arguments: String...) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
-}
 
 @Suite(
     "A full disk over HTTP", .enabled(if: getuid() == 0, "mounting a size-capped tmpfs needs root (CI runs as root)"))

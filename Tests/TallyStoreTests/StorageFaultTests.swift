@@ -1,24 +1,12 @@
 import Foundation
 import TallyLMDB
 import TallyStore
+import TestProcesses
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// Runs a command to completion and returns its exit status.
-@discardableResult
-func shell(_ arguments: String...) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
-}
 
 @Suite("Storage faults", .enabled(if: getuid() == 0, "mounting a size-capped tmpfs needs root (CI runs as root)"))
 struct StorageFaultTests {
