@@ -99,8 +99,7 @@ final class AsyncProjections: Sendable {
         if checkpoint < head {
             // A scan of the log, not the type index: projectors want most events, and a scan reads
             // each once, where the index would look each one up again.
-            let page = try reader.projectionFeed(
-                from: checkpoint + 1, limit: limit, maxBytes: LogReader.projectionFeedBytes, in: txn)
+            let page = try reader.projectionFeed(from: checkpoint + 1, limit: limit, in: txn)
             try registry.apply(page.events, with: entry.projector, to: entry.table, in: txn)
             // Without a next page, every event up to the head has been considered.
             next = page.next.map { $0 - 1 } ?? head

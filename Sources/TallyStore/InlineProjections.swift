@@ -130,8 +130,7 @@ struct InlineProjections: Sendable {
         while let start = from {
             from = try environment.write { txn in
                 // A scan, not the type index: see ``AsyncProjections/step(_:limit:reader:in:)``.
-                let page = try reader.projectionFeed(
-                    from: start, limit: 4096, maxBytes: LogReader.projectionFeedBytes, in: txn)
+                let page = try reader.projectionFeed(from: start, limit: 4096, in: txn)
                 try registry.apply(page.events, with: entry.projector, to: entry.table, in: txn)
                 return page.next
             }

@@ -172,21 +172,22 @@ package struct LogReader: Sendable {
         return LogPage(events: page, next: next, head: head)
     }
 
-    /// Reads the `events` database itself with one cursor: the unfiltered read.
     /// The page a projection step folds: up to `limit` events from `start` on, and no more once
-    /// their records reach `maxBytes` (always at least one event), so that a page of large events
-    /// stays a bounded amount of memory and of one write transaction.
+    /// their records reach ``projectionFeedBytes`` (always at least one event), so that a page of
+    /// large events stays a bounded amount of memory and of one write transaction.
     func projectionFeed(
-        from start: UInt64, limit: Int, maxBytes: Int, in txn: borrowing some Transaction & ~Copyable
+        from start: UInt64, limit: Int, in txn: borrowing some Transaction & ~Copyable
     ) throws -> LogPage {
         let head = try head(in: txn)
         guard limit > 0, start >= 1, start <= head else { return LogPage(events: [], next: nil, head: head) }
-        return try scan(from: start, direction: .forward, limit: limit, maxBytes: maxBytes, head: head, in: txn)
+        return try scan(
+            from: start, direction: .forward, limit: limit, maxBytes: Self.projectionFeedBytes, head: head, in: txn)
     }
 
-    /// The record bytes one projection step reads at most (``projectionFeed(from:limit:maxBytes:in:)``).
+    /// The record bytes one projection step reads at most (``projectionFeed(from:limit:in:)``).
     static let projectionFeedBytes = 16 << 20
 
+    /// Reads the `events` database itself with one cursor: the unfiltered read.
     private func scan(
         from start: UInt64, direction: ReadDirection, limit: Int, maxBytes: Int, head: UInt64,
         in txn: borrowing some Transaction & ~Copyable
