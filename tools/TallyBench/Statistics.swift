@@ -71,6 +71,15 @@ struct Sample: Sendable {
         guard let writtenBytes, let eventsPerCommit else { return nil }
         return Double(writtenBytes) / Double(events) * eventsPerCommit
     }
+
+    /// The throughput with what each commit carried, took and wrote, as far as known: one progress line's worth.
+    var summary: String {
+        var parts = ["\(grouped(eventsPerSecond)) ev/s"]
+        if let eventsPerCommit { parts.append(String(format: "%.1f ev/commit", eventsPerCommit)) }
+        if let secondsPerCommit { parts.append(String(format: "%.3f ms/commit", secondsPerCommit * 1000)) }
+        if let writtenBytesPerCommit { parts.append(String(format: "%.1f KB/commit", writtenBytesPerCommit / 1000)) }
+        return parts.joined(separator: ", ")
+    }
 }
 
 extension Duration {
