@@ -190,7 +190,6 @@ extension LogAppender {
         let appended = try write(
             [event], revisions: [.erasures: revision], state: &state, recordedAt: recordedAt,
             in: txn)
-        try txn.put(LogSchema.formatVersion.bigEndianBytes, forKey: LogSchema.formatVersionKey, in: schema.meta)
         return (appended, (rewritten.map(\.position), unchanged))
     }
 }

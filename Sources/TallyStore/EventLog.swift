@@ -31,6 +31,10 @@ package final class EventLog: LogReading, Sendable {
         package var maxBatchBytes = 32 << 20
         /// How long a caller waits for room in a full queue before ``EventLogError/overloaded``.
         package var enqueueTimeout = Duration.seconds(5)
+        /// The events appended since the stream index was last written to LMDB that make the
+        /// writer write it (see ``StreamIndexTail``). More means fewer pages written per event and
+        /// a longer tail to index at open; each fold holds one batch up while it writes.
+        package var streamIndexFoldEvents = 16_384
         /// Where the writer reports commits, events and commit latency (default: swift-metrics' global factory).
         package var metrics: any MetricsFactory = MetricsSystem.factory
 
@@ -66,9 +70,10 @@ package final class EventLog: LogReading, Sendable {
         writerLock = try WriterLock(directory: path)
         environment = try Environment(path: path, options: options.environment)
         let schema = try LogSchema(environment: environment)
-        reader = LogReader(schema: schema)
+        reader = LogReader(schema: schema, tail: StreamIndexTail(indexesItself: false))
         let state = try environment.write { [reader] txn in
-            try Self.checkFormat(schema: schema, in: txn)
+            try Self.checkFormat(schema: schema, reader: reader, in: txn)
+            try reader.tail.load(in: txn, reader: reader)
             let head = try reader.head(in: txn)
             return LogState(frontier: try MerkleFrontier(size: head, in: txn, nodes: schema.merkle))
         }
@@ -83,22 +88,24 @@ package final class EventLog: LogReading, Sendable {
             limits: .init(
                 maxQueuedAppends: options.maxQueuedAppends, maxBatchAppends: options.maxBatchAppends,
                 maxBatchBytes: options.maxBatchBytes, enqueueTimeout: options.enqueueTimeout,
-                maxMapSize: options.maxMapSize),
+                maxMapSize: options.maxMapSize, streamIndexFoldEvents: options.streamIndexFoldEvents),
             measurements: .init(factory: options.metrics), initialState: state, logger: logger)
         logger.info("Opened the event log", metadata: ["data.dir": "\(path)", "log.position": "\(state.head)"])
     }
 
-    /// Stamps a new log with this build's format version; refuses a log from a newer format.
-    private static func checkFormat(schema: LogSchema, in txn: borrowing WriteTransaction) throws {
-        if let stored = try txn.withValue(
+    /// Stamps the log with this build's format version, first recording that an older log's
+    /// stream index holds every event; refuses a log from a newer format.
+    private static func checkFormat(schema: LogSchema, reader: LogReader, in txn: borrowing WriteTransaction) throws {
+        let stored = try txn.withValue(
             forKey: LogSchema.formatVersionKey, in: schema.meta, { UInt32(bigEndianBytes: $0) })
-        {
-            guard LogSchema.readableFormats.contains(stored) else {
-                throw EventLogError.unsupportedFormat(version: stored)
-            }
-        } else {
-            try txn.put(LogSchema.formatVersion.bigEndianBytes, forKey: LogSchema.formatVersionKey, in: schema.meta)
+        if let stored, !LogSchema.readableFormats.contains(stored) {
+            throw EventLogError.unsupportedFormat(version: stored)
         }
+        guard stored != LogSchema.formatVersion else { return }
+        // Before version 3 (and for a new log) every event is in the stream index.
+        try txn.put(
+            try reader.head(in: txn).bigEndianBytes, forKey: LogSchema.streamIndexThroughKey, in: schema.meta)
+        try txn.put(LogSchema.formatVersion.bigEndianBytes, forKey: LogSchema.formatVersionKey, in: schema.meta)
     }
 
     /// Finishes every queued append, stops the writer, ends every subscription and closes the environment.

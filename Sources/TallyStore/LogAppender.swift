@@ -147,6 +147,8 @@ struct LogAppender: Sendable {
         in txn: borrowing WriteTransaction
     ) throws -> AppendedEvents {
         var heads: [StreamID: StreamHead] = [:]
+        var indexed: [StreamHead] = []
+        indexed.reserveCapacity(events.count)
         var entries: [RecordedEvent] = []
         entries.reserveCapacity(events.count)
         for event in events {
@@ -157,9 +159,6 @@ struct LogAppender: Sendable {
             let positionBytes = position.bigEndianBytes
             let record = EventRecord.encode(event, revision: revision, recordedAt: recordedAt)
             try txn.put(record, forKey: positionBytes, in: schema.events, flags: .append)
-            try txn.put(
-                positionBytes, forKey: LogSchema.streamIndexKey(event.stream, revision: revision),
-                in: schema.streamIndex, flags: .noOverwrite)
             try txn.put(positionBytes, forKey: event.id.bytes, in: schema.eventIDs, flags: .noOverwrite)
             try txn.put(positionBytes, forKey: Array(event.type.utf8), in: schema.types, flags: .appendDuplicate)
             for tag in event.tags {
@@ -171,13 +170,36 @@ struct LogAppender: Sendable {
             let leaf = MerkleHash.leaf(
                 EventRecord.leafContent(position: position, event: event, revision: revision, recordedAt: recordedAt))
             try txn.put(state.frontier.append(leaf: leaf), forKey: positionBytes, in: schema.merkle, flags: .append)
-            heads[event.stream] = StreamHead(stream: event.stream, revision: revision, position: position)
+            let head = StreamHead(stream: event.stream, revision: revision, position: position)
+            heads[event.stream] = head
+            indexed.append(head)
             entries.append(try RecordedEvent(position: position, record: record))
         }
-        for (stream, head) in heads {
+        reader.tail.record(indexed)  // the stream index itself is written when the tail is folded
+        return AppendedEvents(events: entries, streamRevisions: heads.mapValues(\.revision))
+    }
+}
+
+extension LogAppender {
+    /// Writes every event of the stream index's tail into `stream-index` and `stream-heads`,
+    /// stream by stream in key order, and records how far they now reach; returns that position.
+    /// The tail itself forgets them once the transaction has committed (``StreamIndexTail/didFold(through:)``).
+    func foldStreamIndex(in txn: borrowing WriteTransaction) throws -> UInt64 {
+        let tail = reader.tail.snapshot()
+        for (stream, run) in tail.runs.sorted(by: { $0.key < $1.key }) {
+            for (offset, position) in run.positions.enumerated() {
+                try txn.put(
+                    position.bigEndianBytes,
+                    forKey: LogSchema.streamIndexKey(stream, revision: run.firstRevision + UInt64(offset)),
+                    in: schema.streamIndex, flags: .noOverwrite)
+            }
+            let head = StreamHead(
+                stream: stream, revision: run.firstRevision + UInt64(run.positions.count - 1),
+                position: run.positions[run.positions.count - 1])
             try txn.put(head.stored, forKey: Array(stream.rawValue.utf8), in: schema.streamHeads)
         }
-        return AppendedEvents(events: entries, streamRevisions: heads.mapValues(\.revision))
+        try txn.put(tail.through.bigEndianBytes, forKey: LogSchema.streamIndexThroughKey, in: schema.meta)
+        return tail.through
     }
 }
 

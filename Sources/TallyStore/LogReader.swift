@@ -40,6 +40,37 @@ package struct StreamList: Sendable, Equatable {
 /// Reads the log's databases inside a transaction the caller holds; used by readers and the writer alike.
 package struct LogReader: Sendable {
     let schema: LogSchema
+    /// The stream index of the events after `stream-index-through`.
+    let tail: StreamIndexTail
+
+    /// The last position `stream-index` and `stream-heads` hold (the head, for a log written
+    /// before the stream index had a tail).
+    func streamIndexThrough(in txn: borrowing some Transaction & ~Copyable) throws -> UInt64 {
+        if let stored = try txn.withValue(
+            forKey: LogSchema.streamIndexThroughKey, in: schema.meta, { UInt64(bigEndianBytes: $0) })
+        {
+            return stored
+        }
+        return try head(in: txn)
+    }
+
+    /// Calls `body` with the stream, revision and position of each event after `start`, up to `end`.
+    func forEachEvent(
+        after start: UInt64, through end: UInt64, in txn: borrowing some Transaction & ~Copyable,
+        _ body: (StreamHead) throws -> Void
+    ) throws {
+        guard start < end else { return }
+        try txn.withCursor(in: schema.events) { cursor in
+            var entry = try cursor.seek(atLeast: (start + 1).bigEndianBytes)
+            while let current = entry {
+                let position = UInt64(bigEndianBytes: current.key)
+                guard position <= end else { return }
+                let event = try RecordedEvent(position: position, record: Array(current.value))
+                try body(StreamHead(stream: event.stream, revision: event.revision, position: position))
+                entry = try cursor.next()
+            }
+        }
+    }
 
     /// The position of the last event, 0 for an empty log.
     func head(in txn: borrowing some Transaction & ~Copyable) throws -> UInt64 {
@@ -57,9 +88,25 @@ package struct LogReader: Sendable {
 
     /// The last revision and position of `stream`, or `nil` if it has no events.
     func streamHead(_ stream: StreamID, in txn: borrowing some Transaction & ~Copyable) throws -> StreamHead? {
-        try txn.withValue(forKey: Array(stream.rawValue.utf8), in: schema.streamHeads) {
-            try StreamHead(stream: stream, stored: $0)
+        try streamHead(stream, tail: try tail.view(in: txn, reader: self), in: txn)
+    }
+
+    private func streamHead(
+        _ stream: StreamID, tail: TailView, in txn: borrowing some Transaction & ~Copyable
+    ) throws -> StreamHead? {
+        try streamHead(tail.entries(of: stream), in: txn)
+    }
+
+    private func streamHead(_ tail: TailEntries, in txn: borrowing some Transaction & ~Copyable) throws -> StreamHead? {
+        if let head = tail.last { return head }
+        return try txn.withValue(forKey: Array(tail.stream.rawValue.utf8), in: schema.streamHeads) {
+            try StreamHead(stream: tail.stream, stored: $0)
         }
+    }
+
+    /// The number of streams with at least one event.
+    func streamCount(in txn: borrowing some Transaction & ~Copyable) throws -> Int {
+        try txn.count(in: schema.streamHeads) + tail.view(in: txn, reader: self).newStreamCount
     }
 
     /// The position of the event with `id`, or `nil` if the log has none.
@@ -80,7 +127,8 @@ package struct LogReader: Sendable {
         _ stream: StreamID, from: UInt64?, direction: ReadDirection, limit: Int,
         in txn: borrowing some Transaction & ~Copyable
     ) throws -> StreamPage {
-        guard let head = try streamHead(stream, in: txn) else { throw EventLogError.streamNotFound(stream) }
+        let tail = try tail.view(in: txn, reader: self).entries(of: stream)
+        guard let head = try streamHead(tail, in: txn) else { throw EventLogError.streamNotFound(stream) }
         let revisions: [UInt64]
         let next: UInt64?
         switch direction {
@@ -100,7 +148,7 @@ package struct LogReader: Sendable {
             next = end > 0 ? end - 1 : nil
         }
         let events = try revisions.map { revision in
-            guard let position = try position(of: stream, revision: revision, in: txn),
+            guard let position = try position(ofRevision: revision, tail: tail, in: txn),
                 let event = try event(at: position, in: txn)
             else { throw EventLogError.corrupted("stream \(stream) has no event at revision \(revision)") }
             return event
@@ -108,11 +156,14 @@ package struct LogReader: Sendable {
         return StreamPage(events: events, next: next, headRevision: head.revision)
     }
 
-    /// The position of `stream`'s event at `revision`, or `nil`.
-    func position(of stream: StreamID, revision: UInt64, in txn: borrowing some Transaction & ~Copyable) throws
-        -> UInt64?
-    {
-        try txn.withValue(forKey: LogSchema.streamIndexKey(stream, revision: revision), in: schema.streamIndex) {
+    /// The position of the event at `revision` of the stream `tail` belongs to, or `nil`.
+    private func position(
+        ofRevision revision: UInt64, tail: TailEntries, in txn: borrowing some Transaction & ~Copyable
+    ) throws -> UInt64? {
+        if let position = tail.position(ofRevision: revision) { return position }
+        return try txn.withValue(
+            forKey: LogSchema.streamIndexKey(tail.stream, revision: revision), in: schema.streamIndex
+        ) {
             UInt64(bigEndianBytes: $0)
         }
     }
@@ -121,16 +172,37 @@ package struct LogReader: Sendable {
     func streams(
         prefix: String, after: StreamID?, limit: Int, in txn: borrowing some Transaction & ~Copyable
     ) throws -> StreamList {
+        let tail = try tail.view(in: txn, reader: self)
         // One entry more than asked for tells whether another page follows.
+        let wanted = max(limit, 0) + 1
         let entries = try ProjectionTable(database: schema.streamHeads).scan(
-            prefix: Array(prefix.utf8), after: after.map { Array($0.rawValue.utf8) }, limit: max(limit, 0) + 1, in: txn)
-        let heads = try entries.prefix(max(limit, 0)).map { entry in
-            try entry.value.withUnsafeBytes { value in
-                try StreamHead(stream: StreamID(stored: String(decoding: entry.key, as: UTF8.self)), stored: value)
-            }
+            prefix: Array(prefix.utf8), after: after.map { Array($0.rawValue.utf8) }, limit: wanted, in: txn)
+        let folded = try entries.map { entry in
+            let stream = StreamID(stored: String(decoding: entry.key, as: UTF8.self))
+            return try tail.head(of: stream)
+                ?? entry.value.withUnsafeBytes { value in try StreamHead(stream: stream, stored: value) }
         }
-        let more = entries.count > heads.count
+        // Streams that began in the tail are not in `stream-heads` yet: merge them in by name.
+        let streams = Self.merged(folded, tail.newStreams(prefix: prefix, after: after), limit: wanted)
+        let heads = Array(streams.prefix(max(limit, 0)))
+        let more = streams.count > heads.count
         return StreamList(streams: heads, next: more ? heads.last?.stream : nil)
+    }
+
+    /// The first `limit` of two lists of distinct streams, each in byte order, in byte order.
+    private static func merged(_ first: [StreamHead], _ second: [StreamHead], limit: Int) -> [StreamHead] {
+        var merged: [StreamHead] = []
+        var (left, right) = (first[...], second[...])
+        while merged.count < limit, let next = Self.smaller(left.first, right.first) {
+            merged.append(next)
+            if next.stream == left.first?.stream { left.removeFirst() } else { right.removeFirst() }
+        }
+        return merged
+    }
+
+    private static func smaller(_ left: StreamHead?, _ right: StreamHead?) -> StreamHead? {
+        guard let left, let right else { return left ?? right }
+        return left.stream < right.stream ? left : right
     }
 
     /// Reads up to `limit` events selected by `filter`, starting at position `from` (inclusive;
@@ -213,8 +285,8 @@ package struct LogReader: Sendable {
     private enum Source {
         /// The positions stored under `key` in a duplicate-sorted index.
         case index(Database, key: [UInt8])
-        /// The events of one stream, through the stream index.
-        case stream(StreamHead)
+        /// The events of one stream, through the stream index (and its tail as the read sees it).
+        case stream(StreamHead, TailEntries)
     }
 
     /// The index walks that together yield every event `filter` can select: one tag (every
@@ -225,11 +297,12 @@ package struct LogReader: Sendable {
         if !filter.types.isEmpty { return filter.types.sorted().map { .index(schema.types, key: Array($0.utf8)) } }
         if let category = filter.category { return [.index(schema.categories, key: Array(category.utf8))] }
         if let prefix = filter.streamPrefix {
+            let tail = try tail.view(in: txn, reader: self)
             var sources: [Source] = []
             var after: StreamID?
             repeat {
                 let list = try streams(prefix: prefix, after: after, limit: 1024, in: txn)
-                sources += list.streams.map(Source.stream)
+                sources += list.streams.map { Source.stream($0, tail.entries(of: $0.stream)) }
                 after = list.next
             } while after != nil
             return sources
@@ -258,9 +331,10 @@ package struct LogReader: Sendable {
                     entry = try direction == .forward ? cursor.nextDuplicate() : cursor.previousDuplicate()
                 }
             }
-        case .stream(let head):
-            guard var revision = try firstRevision(of: head, from: start, direction: direction, in: txn) else { return }
-            while let position = try position(of: head.stream, revision: revision, in: txn) {
+        case .stream(let head, let tail):
+            guard var revision = try firstRevision(of: head, from: start, direction: direction, tail: tail, in: txn)
+            else { return }
+            while let position = try position(ofRevision: revision, tail: tail, in: txn) {
                 guard try body(position) else { return }
                 if direction == .forward {
                     revision += 1
@@ -275,7 +349,7 @@ package struct LogReader: Sendable {
     /// Binary-searches `head`'s stream for its first revision at or after `start` (forward),
     /// or its last at or before `start` (backward).
     private func firstRevision(
-        of head: StreamHead, from start: UInt64, direction: ReadDirection,
+        of head: StreamHead, from start: UInt64, direction: ReadDirection, tail: TailEntries,
         in txn: borrowing some Transaction & ~Copyable
     ) throws -> UInt64? {
         // Find the number of revisions whose position is below `start` (forward) or at most `start` (backward).
@@ -283,7 +357,7 @@ package struct LogReader: Sendable {
         var high = head.revision + 1
         while low < high {
             let middle = low + (high - low) / 2
-            guard let position = try position(of: head.stream, revision: middle, in: txn) else {
+            guard let position = try position(ofRevision: middle, tail: tail, in: txn) else {
                 throw EventLogError.corrupted("stream \(head.stream) has no event at revision \(middle)")
             }
             let before = direction == .forward ? position < start : position <= start

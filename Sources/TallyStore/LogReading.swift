@@ -116,7 +116,7 @@ extension LogReading {
         try environment.read { [reader, environment] txn in
             LogStatus(
                 treeHead: try reader.treeHead(size: try reader.head(in: txn), in: txn),
-                streamCount: try txn.count(in: reader.schema.streamHeads),
+                streamCount: try reader.streamCount(in: txn),
                 mapSize: environment.mapSize, usedBytes: environment.usedBytes)
         }
     }

@@ -27,6 +27,8 @@ final class LogWriter: Sendable {
         var maxBatchBytes: Int
         var enqueueTimeout: Duration
         var maxMapSize: Int
+        /// The events the stream index's tail may hold before the writer folds it into LMDB.
+        var streamIndexFoldEvents: Int
     }
 
     /// What the writer reports through swift-metrics.
@@ -158,15 +160,19 @@ final class LogWriter: Sendable {
     /// Returns the state after the commit (or `committed` unchanged if the commit failed).
     private func commit(_ batch: [PendingAppend], from committed: LogState) -> LogState {
         var batch = batch
+        let tail = appender.reader.tail
         while true {
             var state = committed
+            var folded: UInt64?
             let started = ContinuousClock.now
+            tail.truncate(after: committed.head)  // what an attempt that did not commit left there
             do {
                 let recordedAt = Timestamp.now
                 try environment.write { txn in
                     for pending in batch {
                         try apply(pending, state: &state, recordedAt: recordedAt, in: txn)
                     }
+                    if tail.count >= limits.streamIndexFoldEvents { folded = try appender.foldStreamIndex(in: txn) }
                 }
             } catch let failure as PartialWrite {
                 // Its writes are in the transaction that was just abandoned: answer it alone,
@@ -187,6 +193,7 @@ final class LogWriter: Sendable {
                 fail(batch, with: error)
                 return committed
             }
+            if let folded { tail.didFold(through: folded) }
             notifier.publish(state.head)
             measurements.commitDuration.record(duration: ContinuousClock.now - started)
             measurements.commits.increment()

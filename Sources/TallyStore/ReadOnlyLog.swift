@@ -40,7 +40,8 @@ package final class ReadOnlyLog: LogReading {
             {
                 throw EventLogError.unsupportedFormat(version: stored)
             }
-            reader = LogReader(schema: try LogSchema(environment: environment))
+            reader = LogReader(
+                schema: try LogSchema(environment: environment), tail: StreamIndexTail(indexesItself: true))
             registry = try ProjectionRegistry(environment: environment)
         } catch {
             environment.close()

@@ -234,33 +234,6 @@ import Testing
             try txn.put(record, forKey: position.bigEndianBytes, in: events)
         }
     }
-
-    @Test func aVersionOneLogOpensAndIsStampedTwoByItsFirstErasure() async throws {
-        let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        do {
-            let log = try EventLog(path: path)
-            _ = try await seeded(log)
-            log.close()
-        }
-        try overwriteFormatVersion(at: path, with: 1)
-        func storedVersion() throws -> UInt32 {
-            let environment = try Environment(path: path)
-            defer { environment.close() }
-            let meta = try #require(try environment.openDatabase("meta"))
-            return try environment.read { txn in
-                try #require(try txn.value(forKey: Array("format-version".utf8), in: meta)).reduce(0) {
-                    $0 << 8 | UInt32($1)
-                }
-            }
-        }
-        try EventLog(path: path).close()  // opening alone leaves it readable by older builds
-        #expect(try storedVersion() == 1)
-        let log = try EventLog(path: path)
-        try await log.erase(try request([1]))
-        log.close()
-        #expect(try storedVersion() == 2)
-    }
 }
 
 /// A projector that folds every event and does not say how to forget.

@@ -1,0 +1,206 @@
+import HashTreeCollections
+import Synchronization
+import TallyLMDB
+
+/// The stream index of the log's newest events, held in memory and folded into LMDB in one pass.
+///
+/// `stream-index` and `stream-heads` are keyed by stream, so writing them with every append
+/// dirties one page per stream a commit touches — with appends spread over many streams, most of
+/// what a commit writes and syncs. Instead they hold the events up to the position stored under
+/// `stream-index-through` in `meta`; the events after it, the *tail*, are indexed here. The writer
+/// records each event it writes and, once the tail is long enough, folds it into both databases
+/// in its batch (each page once, however many of the tail's events belong to its stream) and
+/// moves `stream-index-through` in the same commit.
+///
+/// The tail is durable as it stands: it is the end of `events`. Each process indexes it for itself —
+/// the writer's process at open, a read-only process on its first read and as the log grows — and
+/// a read uses only the entries of its own snapshot (``view(in:reader:)``).
+final class StreamIndexTail: Sendable {
+    /// Whether the writer of this process records every event (`false`), or reads index the
+    /// tail themselves from `events` as the log grows (`true`: a read-only process).
+    private let indexesItself: Bool
+    private let index: Mutex<TailIndex>
+
+    /// An empty tail: for a process that writes (`indexesItself` false), ``load(in:reader:)`` it
+    /// at open, and the writer ``record(_:)``s every event; a read-only process's tail indexes
+    /// the events its reads see.
+    init(indexesItself: Bool) {
+        self.indexesItself = indexesItself
+        index = Mutex(TailIndex(indexedThrough: 0, through: 0))
+    }
+
+    /// Indexes the tail as `txn` sees it, replacing what this held: the writer's start.
+    func load(in txn: borrowing some Transaction & ~Copyable, reader: LogReader) throws {
+        let indexedThrough = try reader.streamIndexThrough(in: txn)
+        var loaded = TailIndex(indexedThrough: indexedThrough, through: indexedThrough)
+        try reader.forEachEvent(after: indexedThrough, through: try reader.head(in: txn), in: txn) {
+            loaded.record($0)
+        }
+        index.withLock { $0 = loaded }
+    }
+
+    /// How many events the tail holds (the writer's view, including its uncommitted batch).
+    var count: Int { index.withLock { $0.count } }
+
+    /// The stream index entries of the tail as `txn` sees it: its events after `txn`'s
+    /// `stream-index-through`, up to `txn`'s head.
+    func view(in txn: borrowing some Transaction & ~Copyable, reader: LogReader) throws -> TailView {
+        let indexedThrough = try reader.streamIndexThrough(in: txn)
+        let head = try reader.head(in: txn)
+        let current = index.withLock { $0 }
+        if current.indexedThrough == indexedThrough, current.through >= head {
+            return TailView(index: current, head: head)
+        }
+        // A read-only process indexes what it has not seen; a snapshot from before or after the
+        // shared index (a read that began before a fold committed) gets an index of its own.
+        let extending = indexesItself && current.indexedThrough == indexedThrough
+        var built = extending ? current : TailIndex(indexedThrough: indexedThrough, through: indexedThrough)
+        try reader.forEachEvent(after: built.through, through: head, in: txn) { built.record($0) }
+        if indexesItself, indexedThrough >= current.indexedThrough {
+            index.withLock { shared in
+                let newer =
+                    (built.indexedThrough, built.through) > (shared.indexedThrough, shared.through)
+                    && built.indexedThrough >= shared.indexedThrough
+                if newer { shared = built }
+            }
+        }
+        return TailView(index: built, head: head)
+    }
+
+    /// Adds the events the writer has just written (not yet committed) to the tail.
+    func record(_ entries: [StreamHead]) {
+        index.withLock { index in
+            for entry in entries { index.record(entry) }
+        }
+    }
+
+    /// Forgets every event after `position`: the writer's batch that wrote them did not commit.
+    func truncate(after position: UInt64) {
+        index.withLock { $0.truncate(after: position) }
+    }
+
+    /// The whole tail, for the writer to fold.
+    func snapshot() -> TailIndex { index.withLock { $0 } }
+
+    /// Drops the events up to `position` from the tail: a fold has committed them to LMDB.
+    func didFold(through position: UInt64) {
+        index.withLock { $0.dropFolded(through: position) }
+    }
+}
+
+/// The stream index entries of the events `indexedThrough + 1 ... through`.
+struct TailIndex: Sendable {
+    /// The last position `stream-index` and `stream-heads` hold.
+    private(set) var indexedThrough: UInt64
+    /// The last position indexed here.
+    private(set) var through: UInt64
+    /// Per stream, the positions of its revisions from `firstRevision` on. A persistent map, so
+    /// that a read holding a copy costs the writer's next change a path of nodes, not the map.
+    private(set) var runs: TreeDictionary<StreamID, Run> = [:]
+
+    /// A stream's consecutive revisions in the tail and their positions.
+    struct Run: Sendable {
+        /// The revision of `positions[0]`: 0 for a stream that began in the tail.
+        var firstRevision: UInt64
+        /// Ascending.
+        var positions: [UInt64]
+
+        /// Adds the stream's next event.
+        mutating func append(_ entry: StreamHead) {
+            precondition(entry.revision == firstRevision + UInt64(positions.count), "revisions must be gap-free")
+            positions.append(entry.position)
+        }
+    }
+
+    init(indexedThrough: UInt64, through: UInt64) {
+        self.indexedThrough = indexedThrough
+        self.through = through
+    }
+
+    /// The number of events indexed here.
+    var count: Int { Int(through - indexedThrough) }
+
+    /// Adds the next event of the log: `entry.position` must be `through + 1`.
+    mutating func record(_ entry: StreamHead) {
+        precondition(entry.position == through + 1, "the stream index tail must grow one position at a time")
+        runs[entry.stream, default: Run(firstRevision: entry.revision, positions: [])].append(entry)
+        through = entry.position
+    }
+
+    /// Forgets every event after `position`.
+    mutating func truncate(after position: UInt64) {
+        guard position < through else { return }
+        runs = runs.compactMapValues { run in
+            var run = run
+            run.positions.removeAll { $0 > position }
+            return run.positions.isEmpty ? nil : run
+        }
+        through = max(position, indexedThrough)
+    }
+
+    /// Forgets every event up to `position`, now held by `stream-index` and `stream-heads`.
+    mutating func dropFolded(through position: UInt64) {
+        guard position > indexedThrough else { return }
+        runs = runs.compactMapValues { run in
+            let kept = run.positions.filter { $0 > position }
+            guard !kept.isEmpty else { return nil }
+            return Run(firstRevision: run.firstRevision + UInt64(run.positions.count - kept.count), positions: kept)
+        }
+        indexedThrough = position
+        through = max(through, position)
+    }
+}
+
+/// The tail's stream index entries as one snapshot sees them: positions up to `head`.
+struct TailView {
+    let index: TailIndex
+    /// The snapshot's head: entries after it are another batch's, not yet committed.
+    let head: UInt64
+
+    /// What the tail holds of `stream` as this snapshot sees it.
+    func entries(of stream: StreamID) -> TailEntries {
+        TailEntries(stream: stream, run: index.runs[stream], head: head)
+    }
+
+    /// The last revision and position of `stream` in the tail, or `nil` if the tail has none.
+    func head(of stream: StreamID) -> StreamHead? { entries(of: stream).last }
+
+    /// The streams that began in the tail, named `prefix…` and after `after`, in byte order:
+    /// the streams `stream-heads` does not list yet.
+    func newStreams(prefix: String, after: StreamID?) -> [StreamHead] {
+        index.runs.compactMap { stream, run -> StreamHead? in
+            guard run.firstRevision == 0, run.positions[0] <= head,
+                stream.rawValue.utf8.starts(with: prefix.utf8), after.map({ $0 < stream }) ?? true
+            else { return nil }
+            return head(of: stream)
+        }
+        .sorted { $0.stream < $1.stream }
+    }
+
+    /// The number of streams that began in the tail.
+    var newStreamCount: Int {
+        index.runs.values.count { $0.firstRevision == 0 && $0.positions[0] <= head }
+    }
+}
+
+/// One stream's revisions in the tail as a snapshot sees them: looked up once per read.
+struct TailEntries {
+    let stream: StreamID
+    let run: TailIndex.Run?
+    /// The snapshot's head.
+    let head: UInt64
+
+    /// The stream's last revision and position in the tail, or `nil` if the tail has none.
+    var last: StreamHead? {
+        guard let run, let last = run.positions.lastIndex(where: { $0 <= head }) else { return nil }
+        return StreamHead(stream: stream, revision: run.firstRevision + UInt64(last), position: run.positions[last])
+    }
+
+    /// The position of the stream's event at `revision` if the tail holds it; `nil` otherwise.
+    func position(ofRevision revision: UInt64) -> UInt64? {
+        guard let run, revision >= run.firstRevision, revision - run.firstRevision < UInt64(run.positions.count)
+        else { return nil }
+        let position = run.positions[Int(revision - run.firstRevision)]
+        return position <= head ? position : nil
+    }
+}
