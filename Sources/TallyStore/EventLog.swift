@@ -35,6 +35,10 @@ package final class EventLog: LogReading, Sendable {
         /// writer write it (see ``StreamIndexTail``). More means fewer pages written per event and
         /// a longer tail to index at open; each fold holds one batch up while it writes.
         package var streamIndexFoldEvents = 16_384
+        /// The streams those events may belong to before the writer writes the stream index,
+        /// whatever their number: each stream is about one page a fold writes (and syncs), so this
+        /// bounds how long one fold holds its batch up when appends spread over many streams.
+        package var streamIndexFoldStreams = 2048
         /// Where the writer reports commits, events and commit latency (default: swift-metrics' global factory).
         package var metrics: any MetricsFactory = MetricsSystem.factory
 
@@ -88,7 +92,8 @@ package final class EventLog: LogReading, Sendable {
             limits: .init(
                 maxQueuedAppends: options.maxQueuedAppends, maxBatchAppends: options.maxBatchAppends,
                 maxBatchBytes: options.maxBatchBytes, enqueueTimeout: options.enqueueTimeout,
-                maxMapSize: options.maxMapSize, streamIndexFoldEvents: options.streamIndexFoldEvents),
+                maxMapSize: options.maxMapSize, streamIndexFoldEvents: options.streamIndexFoldEvents,
+                streamIndexFoldStreams: options.streamIndexFoldStreams),
             measurements: .init(factory: options.metrics), initialState: state, logger: logger)
         logger.info("Opened the event log", metadata: ["data.dir": "\(path)", "log.position": "\(state.head)"])
     }

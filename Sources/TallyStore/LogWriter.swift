@@ -29,6 +29,8 @@ final class LogWriter: Sendable {
         var maxMapSize: Int
         /// The events the stream index's tail may hold before the writer folds it into LMDB.
         var streamIndexFoldEvents: Int
+        /// The streams the tail may hold events of before the writer folds it: bounds the pages one fold writes.
+        var streamIndexFoldStreams: Int
     }
 
     /// What the writer reports through swift-metrics.
@@ -172,7 +174,10 @@ final class LogWriter: Sendable {
                     for pending in batch {
                         try apply(pending, state: &state, recordedAt: recordedAt, in: txn)
                     }
-                    if tail.count >= limits.streamIndexFoldEvents { folded = try appender.foldStreamIndex(in: txn) }
+                    let size = tail.size
+                    if size.events >= limits.streamIndexFoldEvents || size.streams >= limits.streamIndexFoldStreams {
+                        folded = try appender.foldStreamIndex(in: txn)
+                    }
                 }
             } catch let failure as PartialWrite {
                 // Its writes are in the transaction that was just abandoned: answer it alone,

@@ -39,8 +39,9 @@ final class StreamIndexTail: Sendable {
         index.withLock { $0 = loaded }
     }
 
-    /// How many events the tail holds (the writer's view, including its uncommitted batch).
-    var count: Int { index.withLock { $0.count } }
+    /// How many events, and of how many streams, the tail holds (the writer's view, including
+    /// its uncommitted batch).
+    var size: (events: Int, streams: Int) { index.withLock { ($0.count, $0.runs.count) } }
 
     /// The stream index entries of the tail as `txn` sees it: its events after `txn`'s
     /// `stream-index-through`, up to `txn`'s head.

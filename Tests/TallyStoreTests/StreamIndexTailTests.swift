@@ -21,9 +21,10 @@ import Testing
 
     private static let names = ["account-1", "account-2", "account-3", "order-1", "order-2"]
 
-    private func options(foldEvents: Int) -> EventLog.Options {
+    private func options(foldEvents: Int, foldStreams: Int = 1000) -> EventLog.Options {
         var options = EventLog.Options()
         options.streamIndexFoldEvents = foldEvents
+        options.streamIndexFoldStreams = foldStreams
         return options
     }
 
@@ -91,6 +92,17 @@ import Testing
             }
             #expect(folds.count > 5, "the tail was folded several times")
             #expect(sawATail, "reads also ran with events only in the tail")
+        }
+    }
+
+    @Test func aTailOfManyStreamsIsFoldedBeforeItHasManyEvents() async throws {
+        try await withLog(options: options(foldEvents: 1000, foldStreams: 3)) { log in
+            var expected = Expected()
+            for name in ["a-1", "a-2"] { expected.add(try await log.append(try event(name), try event(name))) }
+            #expect(try indexedThrough(log) == 0, "two streams stay in the tail")
+            expected.add(try await log.append(try event("a-3")))
+            #expect(try indexedThrough(log) == 5, "the third stream folds the tail")
+            try check(log, against: expected)
         }
     }
 
