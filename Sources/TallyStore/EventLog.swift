@@ -32,13 +32,13 @@ package final class EventLog: LogReading, Sendable {
         /// How long a caller waits for room in a full queue before ``EventLogError/overloaded``.
         package var enqueueTimeout = Duration.seconds(5)
         /// The events appended since the stream index was last written to LMDB that make the
-        /// writer write it (see ``StreamIndexTail``). More means fewer pages written per event and
+        /// writer write it (see ``IndexTail``). More means fewer pages written per event and
         /// a longer tail to index at open; each fold holds one batch up while it writes.
-        package var streamIndexFoldEvents = 16_384
+        package var indexTailEvents = 16_384
         /// The streams those events may belong to before the writer writes the stream index,
         /// whatever their number: each stream is about one page a fold writes (and syncs), so this
         /// bounds how long one fold holds its batch up when appends spread over many streams.
-        package var streamIndexFoldStreams = 2048
+        package var indexTailKeys = 2048
         /// Where the writer reports commits, events and commit latency (default: swift-metrics' global factory).
         package var metrics: any MetricsFactory = MetricsSystem.factory
 
@@ -74,7 +74,7 @@ package final class EventLog: LogReading, Sendable {
         writerLock = try WriterLock(directory: path)
         environment = try Environment(path: path, options: options.environment)
         let schema = try LogSchema(environment: environment)
-        reader = LogReader(schema: schema, tail: StreamIndexTail(indexesItself: false))
+        reader = LogReader(schema: schema, tail: IndexTail(indexesItself: false))
         let state = try environment.write { [reader] txn in
             try Self.checkFormat(schema: schema, reader: reader, in: txn)
             try reader.tail.load(in: txn, reader: reader)
@@ -92,8 +92,8 @@ package final class EventLog: LogReading, Sendable {
             limits: .init(
                 maxQueuedAppends: options.maxQueuedAppends, maxBatchAppends: options.maxBatchAppends,
                 maxBatchBytes: options.maxBatchBytes, enqueueTimeout: options.enqueueTimeout,
-                maxMapSize: options.maxMapSize, streamIndexFoldEvents: options.streamIndexFoldEvents,
-                streamIndexFoldStreams: options.streamIndexFoldStreams),
+                maxMapSize: options.maxMapSize, indexTailEvents: options.indexTailEvents,
+                indexTailKeys: options.indexTailKeys),
             measurements: .init(factory: options.metrics), initialState: state, logger: logger)
         logger.info("Opened the event log", metadata: ["data.dir": "\(path)", "log.position": "\(state.head)"])
     }
@@ -109,7 +109,7 @@ package final class EventLog: LogReading, Sendable {
         guard stored != LogSchema.formatVersion else { return }
         // Before version 3 (and for a new log) every event is in the stream index.
         try txn.put(
-            try reader.head(in: txn).bigEndianBytes, forKey: LogSchema.streamIndexThroughKey, in: schema.meta)
+            try reader.head(in: txn).bigEndianBytes, forKey: LogSchema.indexedThroughKey, in: schema.meta)
         try txn.put(LogSchema.formatVersion.bigEndianBytes, forKey: LogSchema.formatVersionKey, in: schema.meta)
     }
 

@@ -147,7 +147,7 @@ struct LogAppender: Sendable {
         in txn: borrowing WriteTransaction
     ) throws -> AppendedEvents {
         var heads: [StreamID: StreamHead] = [:]
-        var indexed: [StreamHead] = []
+        var indexed: [TailEntry] = []
         indexed.reserveCapacity(events.count)
         var entries: [RecordedEvent] = []
         entries.reserveCapacity(events.count)
@@ -160,30 +160,24 @@ struct LogAppender: Sendable {
             let record = EventRecord.encode(event, revision: revision, recordedAt: recordedAt)
             try txn.put(record, forKey: positionBytes, in: schema.events, flags: .append)
             try txn.put(positionBytes, forKey: event.id.bytes, in: schema.eventIDs, flags: .noOverwrite)
-            try txn.put(positionBytes, forKey: Array(event.type.utf8), in: schema.types, flags: .appendDuplicate)
-            for tag in event.tags {
-                try txn.put(positionBytes, forKey: Array(tag.utf8), in: schema.tags, flags: .appendDuplicate)
-            }
-            try txn.put(
-                positionBytes, forKey: Array(event.stream.category.utf8), in: schema.categories,
-                flags: .appendDuplicate)
             let leaf = MerkleHash.leaf(
                 EventRecord.leafContent(position: position, event: event, revision: revision, recordedAt: recordedAt))
             try txn.put(state.frontier.append(leaf: leaf), forKey: positionBytes, in: schema.merkle, flags: .append)
-            let head = StreamHead(stream: event.stream, revision: revision, position: position)
-            heads[event.stream] = head
-            indexed.append(head)
+            heads[event.stream] = StreamHead(stream: event.stream, revision: revision, position: position)
+            indexed.append(
+                TailEntry(
+                    stream: event.stream, revision: revision, position: position, type: event.type, tags: event.tags))
             entries.append(try RecordedEvent(position: position, record: record))
         }
-        reader.tail.record(indexed)  // the stream index itself is written when the tail is folded
+        reader.tail.record(indexed)  // the indexes keyed by name are written when the tail is folded
         return AppendedEvents(events: entries, streamRevisions: heads.mapValues(\.revision))
     }
 }
 
 extension LogAppender {
-    /// Writes every event of the stream index's tail into `stream-index` and `stream-heads`,
-    /// stream by stream in key order, and records how far they now reach; returns that position.
-    /// The tail itself forgets them once the transaction has committed (``StreamIndexTail/didFold(through:)``).
+    /// Writes every event of the index tail into `stream-index`, `stream-heads` and the type, tag
+    /// and category indexes, key by key in order, and records how far they now reach; returns that position.
+    /// The tail itself forgets them once the transaction has committed (``IndexTail/didFold(through:)``).
     func foldStreamIndex(in txn: borrowing WriteTransaction) throws -> UInt64 {
         let tail = reader.tail.snapshot()
         for (stream, run) in tail.runs.sorted(by: { $0.key < $1.key }) {
@@ -198,7 +192,19 @@ extension LogAppender {
                 position: run.positions[run.positions.count - 1])
             try txn.put(head.stored, forKey: Array(stream.rawValue.utf8), in: schema.streamHeads)
         }
-        try txn.put(tail.through.bigEndianBytes, forKey: LogSchema.streamIndexThroughKey, in: schema.meta)
+        for (key, positions) in tail.postings.sorted(by: { $0.key < $1.key }) {
+            let database =
+                switch key.index {
+                case .type: schema.types
+                case .tag: schema.tags
+                case .category: schema.categories
+                }
+            for position in positions {
+                try txn.put(
+                    position.bigEndianBytes, forKey: Array(key.name.utf8), in: database, flags: .appendDuplicate)
+            }
+        }
+        try txn.put(tail.through.bigEndianBytes, forKey: LogSchema.indexedThroughKey, in: schema.meta)
         return tail.through
     }
 }

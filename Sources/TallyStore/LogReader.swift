@@ -40,24 +40,24 @@ package struct StreamList: Sendable, Equatable {
 /// Reads the log's databases inside a transaction the caller holds; used by readers and the writer alike.
 package struct LogReader: Sendable {
     let schema: LogSchema
-    /// The stream index of the events after `stream-index-through`.
-    let tail: StreamIndexTail
+    /// The indexes of the events after `indexed-through`.
+    let tail: IndexTail
 
-    /// The last position `stream-index` and `stream-heads` hold (the head, for a log written
-    /// before the stream index had a tail).
-    func streamIndexThrough(in txn: borrowing some Transaction & ~Copyable) throws -> UInt64 {
+    /// The last position `stream-index`, `stream-heads` and the type, tag and category indexes
+    /// hold (the head, for a log written before the indexes had a tail).
+    func indexedThrough(in txn: borrowing some Transaction & ~Copyable) throws -> UInt64 {
         if let stored = try txn.withValue(
-            forKey: LogSchema.streamIndexThroughKey, in: schema.meta, { UInt64(bigEndianBytes: $0) })
+            forKey: LogSchema.indexedThroughKey, in: schema.meta, { UInt64(bigEndianBytes: $0) })
         {
             return stored
         }
         return try head(in: txn)
     }
 
-    /// Calls `body` with the stream, revision and position of each event after `start`, up to `end`.
-    func forEachEvent(
+    /// Calls `body` with what each event after `start`, up to `end`, adds to the indexes.
+    func forEachTailEntry(
         after start: UInt64, through end: UInt64, in txn: borrowing some Transaction & ~Copyable,
-        _ body: (StreamHead) throws -> Void
+        _ body: (TailEntry) throws -> Void
     ) throws {
         guard start < end else { return }
         try txn.withCursor(in: schema.events) { cursor in
@@ -66,7 +66,10 @@ package struct LogReader: Sendable {
                 let position = UInt64(bigEndianBytes: current.key)
                 guard position <= end else { return }
                 let event = try RecordedEvent(position: position, record: Array(current.value))
-                try body(StreamHead(stream: event.stream, revision: event.revision, position: position))
+                try body(
+                    TailEntry(
+                        stream: event.stream, revision: event.revision, position: position, type: event.type,
+                        tags: event.tags))
                 entry = try cursor.next()
             }
         }
@@ -283,8 +286,8 @@ package struct LogReader: Sendable {
 
     /// Where a filtered read finds its candidate positions.
     private enum Source {
-        /// The positions stored under `key` in a duplicate-sorted index.
-        case index(Database, key: [UInt8])
+        /// The positions stored under `key` in a duplicate-sorted index, then those its tail holds.
+        case index(Database, key: [UInt8], tail: ArraySlice<UInt64>)
         /// The events of one stream, through the stream index (and its tail as the read sees it).
         case stream(StreamHead, TailEntries)
     }
@@ -293,11 +296,14 @@ package struct LogReader: Sendable {
     /// event must carry all tags), else each type, else the category, else each stream with the prefix.
     /// Never called for ``EventFilter/all``, which ``scan(from:direction:limit:head:in:)`` serves.
     private func sources(for filter: EventFilter, in txn: borrowing some Transaction & ~Copyable) throws -> [Source] {
-        if let tag = filter.tags.min() { return [.index(schema.tags, key: Array(tag.utf8))] }
-        if !filter.types.isEmpty { return filter.types.sorted().map { .index(schema.types, key: Array($0.utf8)) } }
-        if let category = filter.category { return [.index(schema.categories, key: Array(category.utf8))] }
+        let tail = try tail.view(in: txn, reader: self)
+        func posting(_ index: PostingKey.Index, _ database: Database, _ name: String) -> Source {
+            .index(database, key: Array(name.utf8), tail: tail.positions(of: PostingKey(index: index, name: name)))
+        }
+        if let tag = filter.tags.min() { return [posting(.tag, schema.tags, tag)] }
+        if !filter.types.isEmpty { return filter.types.sorted().map { posting(.type, schema.types, $0) } }
+        if let category = filter.category { return [posting(.category, schema.categories, category)] }
         if let prefix = filter.streamPrefix {
-            let tail = try tail.view(in: txn, reader: self)
             var sources: [Source] = []
             var after: StreamID?
             repeat {
@@ -316,8 +322,14 @@ package struct LogReader: Sendable {
         in txn: borrowing some Transaction & ~Copyable, _ body: (UInt64) throws -> Bool
     ) throws {
         switch source {
-        case .index(let database, let key):
-            try txn.withCursor(in: database) { cursor in
+        case .index(let database, let key, let tail):
+            // The tail's positions all follow the database's: walk them before it backward, after it forward.
+            if direction == .backward {
+                for position in tail.reversed() where position <= start {
+                    guard try body(position) else { return }
+                }
+            }
+            let finished = try txn.withCursor(in: database) { cursor -> Bool in
                 var entry = try cursor.seek(key: key, valueAtLeast: start.bigEndianBytes)
                 if direction == .backward {
                     if let found = entry {
@@ -327,8 +339,14 @@ package struct LogReader: Sendable {
                     }
                 }
                 while let current = entry {
-                    guard try body(UInt64(bigEndianBytes: current.value)) else { return }
+                    guard try body(UInt64(bigEndianBytes: current.value)) else { return true }
                     entry = try direction == .forward ? cursor.nextDuplicate() : cursor.previousDuplicate()
+                }
+                return false
+            }
+            if direction == .forward, !finished {
+                for position in tail where position >= start {
+                    guard try body(position) else { return }
                 }
             }
         case .stream(let head, let tail):

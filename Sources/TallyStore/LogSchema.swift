@@ -3,9 +3,9 @@ import TallyLMDB
 /// The log's named databases in one environment, and the layout of their keys (`docs/FORMAT.md`).
 struct LogSchema: Sendable {
     /// The storage format this build writes; stored under `format-version` in `meta`. Version 2
-    /// added erasure tombstones; version 3 lets the stream index lag the log
-    /// (`stream-index-through`). Opening an older log to write stamps it 3, recording that its
-    /// stream index holds every event: an older build would miss the events of the tail.
+    /// added erasure tombstones; version 3 lets the indexes keyed by name lag the log
+    /// (`indexed-through`). Opening an older log to write stamps it 3, recording that its
+    /// indexes hold every event: an older build would miss the events of the tail.
     static let formatVersion: UInt32 = 3
     /// The formats this build reads.
     static let readableFormats: ClosedRange<UInt32> = 1...formatVersion
@@ -26,7 +26,7 @@ struct LogSchema: Sendable {
     let categories: Database
     /// level (1) ‖ index (8, BE) → SHA-256 node hash (32).
     let merkle: Database
-    /// name (UTF-8) → value; holds `format-version` (4, BE) and `stream-index-through` (8, BE).
+    /// name (UTF-8) → value; holds `format-version` (4, BE) and `indexed-through` (8, BE).
     let meta: Database
     /// command id (16) → fingerprint ‖ first position (8, BE) ‖ event count (4, BE).
     let commands: Database
@@ -66,7 +66,7 @@ struct LogSchema: Sendable {
 
     static let formatVersionKey = Array("format-version".utf8)
     /// Under this key in `meta`: the last position `stream-index` and `stream-heads` hold (8, BE).
-    static let streamIndexThroughKey = Array("stream-index-through".utf8)
+    static let indexedThroughKey = Array("indexed-through".utf8)
 
     static func streamIndexKey(_ stream: StreamID, revision: UInt64) -> [UInt8] {
         var key = Array(stream.rawValue.utf8)

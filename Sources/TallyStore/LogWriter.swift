@@ -27,10 +27,11 @@ final class LogWriter: Sendable {
         var maxBatchBytes: Int
         var enqueueTimeout: Duration
         var maxMapSize: Int
-        /// The events the stream index's tail may hold before the writer folds it into LMDB.
-        var streamIndexFoldEvents: Int
-        /// The streams the tail may hold events of before the writer folds it: bounds the pages one fold writes.
-        var streamIndexFoldStreams: Int
+        /// The events the index tail may hold before the writer folds it into LMDB.
+        var indexTailEvents: Int
+        /// The keys (streams, types, tags, categories) the tail may hold before the writer folds
+        /// it: bounds the pages one fold writes.
+        var indexTailKeys: Int
     }
 
     /// What the writer reports through swift-metrics.
@@ -175,7 +176,7 @@ final class LogWriter: Sendable {
                         try apply(pending, state: &state, recordedAt: recordedAt, in: txn)
                     }
                     let size = tail.size
-                    if size.events >= limits.streamIndexFoldEvents || size.streams >= limits.streamIndexFoldStreams {
+                    if size.events >= limits.indexTailEvents || size.keys >= limits.indexTailKeys {
                         folded = try appender.foldStreamIndex(in: txn)
                     }
                 }

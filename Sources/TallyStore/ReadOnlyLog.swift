@@ -41,7 +41,7 @@ package final class ReadOnlyLog: LogReading {
                 throw EventLogError.unsupportedFormat(version: stored)
             }
             reader = LogReader(
-                schema: try LogSchema(environment: environment), tail: StreamIndexTail(indexesItself: true))
+                schema: try LogSchema(environment: environment), tail: IndexTail(indexesItself: true))
             registry = try ProjectionRegistry(environment: environment)
         } catch {
             environment.close()

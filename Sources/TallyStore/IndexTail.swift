@@ -2,20 +2,20 @@ import HashTreeCollections
 import Synchronization
 import TallyLMDB
 
-/// The stream index of the log's newest events, held in memory and folded into LMDB in one pass.
+/// The indexes of the log's newest events, held in memory and folded into LMDB in one pass.
 ///
-/// `stream-index` and `stream-heads` are keyed by stream, so writing them with every append
-/// dirties one page per stream a commit touches — with appends spread over many streams, most of
-/// what a commit writes and syncs. Instead they hold the events up to the position stored under
-/// `stream-index-through` in `meta`; the events after it, the *tail*, are indexed here. The writer
-/// records each event it writes and, once the tail is long enough, folds it into both databases
-/// in its batch (each page once, however many of the tail's events belong to its stream) and
-/// moves `stream-index-through` in the same commit.
+/// `stream-index`, `stream-heads` and the type, tag and category indexes are keyed by name, so
+/// writing them with every append dirties one page per stream, type, tag and category a commit
+/// touches — with appends spread over many streams, most of what a commit writes and syncs.
+/// Instead they hold the events up to the position stored under `indexed-through` in `meta`; the
+/// events after it, the *tail*, are indexed here. The writer records each event it writes and,
+/// once the tail is long enough, folds it into those databases in its batch (each page once,
+/// however many of the tail's events it holds) and moves `indexed-through` in the same commit.
 ///
 /// The tail is durable as it stands: it is the end of `events`. Each process indexes it for itself —
 /// the writer's process at open, a read-only process on its first read and as the log grows — and
 /// a read uses only the entries of its own snapshot (``view(in:reader:)``).
-final class StreamIndexTail: Sendable {
+final class IndexTail: Sendable {
     /// Whether the writer of this process records every event (`false`), or reads index the
     /// tail themselves from `events` as the log grows (`true`: a read-only process).
     private let indexesItself: Bool
@@ -31,22 +31,22 @@ final class StreamIndexTail: Sendable {
 
     /// Indexes the tail as `txn` sees it, replacing what this held: the writer's start.
     func load(in txn: borrowing some Transaction & ~Copyable, reader: LogReader) throws {
-        let indexedThrough = try reader.streamIndexThrough(in: txn)
+        let indexedThrough = try reader.indexedThrough(in: txn)
         var loaded = TailIndex(indexedThrough: indexedThrough, through: indexedThrough)
-        try reader.forEachEvent(after: indexedThrough, through: try reader.head(in: txn), in: txn) {
+        try reader.forEachTailEntry(after: indexedThrough, through: try reader.head(in: txn), in: txn) {
             loaded.record($0)
         }
         index.withLock { $0 = loaded }
     }
 
-    /// How many events, and of how many streams, the tail holds (the writer's view, including
-    /// its uncommitted batch).
-    var size: (events: Int, streams: Int) { index.withLock { ($0.count, $0.runs.count) } }
+    /// How many events the tail holds, and under how many keys (streams, types, tags and
+    /// categories: about the pages a fold writes); the writer's view, with its uncommitted batch.
+    var size: (events: Int, keys: Int) { index.withLock { ($0.count, $0.runs.count + $0.postings.count) } }
 
-    /// The stream index entries of the tail as `txn` sees it: its events after `txn`'s
-    /// `stream-index-through`, up to `txn`'s head.
+    /// The index entries of the tail as `txn` sees it: its events after `txn`'s
+    /// `indexed-through`, up to `txn`'s head.
     func view(in txn: borrowing some Transaction & ~Copyable, reader: LogReader) throws -> TailView {
-        let indexedThrough = try reader.streamIndexThrough(in: txn)
+        let indexedThrough = try reader.indexedThrough(in: txn)
         let head = try reader.head(in: txn)
         let current = index.withLock { $0 }
         if current.indexedThrough == indexedThrough, current.through >= head {
@@ -56,7 +56,7 @@ final class StreamIndexTail: Sendable {
         // shared index (a read that began before a fold committed) gets an index of its own.
         let extending = indexesItself && current.indexedThrough == indexedThrough
         var built = extending ? current : TailIndex(indexedThrough: indexedThrough, through: indexedThrough)
-        try reader.forEachEvent(after: built.through, through: head, in: txn) { built.record($0) }
+        try reader.forEachTailEntry(after: built.through, through: head, in: txn) { built.record($0) }
         if indexesItself, indexedThrough >= current.indexedThrough {
             index.withLock { shared in
                 let newer =
@@ -69,7 +69,7 @@ final class StreamIndexTail: Sendable {
     }
 
     /// Adds the events the writer has just written (not yet committed) to the tail.
-    func record(_ entries: [StreamHead]) {
+    func record(_ entries: [TailEntry]) {
         index.withLock { index in
             for entry in entries { index.record(entry) }
         }
@@ -89,15 +89,43 @@ final class StreamIndexTail: Sendable {
     }
 }
 
-/// The stream index entries of the events `indexedThrough + 1 ... through`.
+/// What one event adds to the indexes the tail defers.
+struct TailEntry: Sendable {
+    let stream: StreamID
+    let revision: UInt64
+    let position: UInt64
+    let type: String
+    let tags: [String]
+
+    /// The stream index entry.
+    var streamHead: StreamHead { StreamHead(stream: stream, revision: revision, position: position) }
+}
+
+/// A duplicate-sorted index of positions (`index.type`, `index.tag`, `index.category`) and one of its keys.
+struct PostingKey: Hashable, Comparable, Sendable {
+    /// Which index.
+    enum Index: Comparable, Sendable { case type, tag, category }
+
+    let index: Index
+    let name: String
+
+    /// By index, then by the name's bytes, as LMDB orders the keys.
+    static func < (lhs: PostingKey, rhs: PostingKey) -> Bool {
+        lhs.index != rhs.index ? lhs.index < rhs.index : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
+    }
+}
+
+/// The index entries of the events `indexedThrough + 1 ... through`.
 struct TailIndex: Sendable {
-    /// The last position `stream-index` and `stream-heads` hold.
+    /// The last position the deferred indexes hold.
     private(set) var indexedThrough: UInt64
     /// The last position indexed here.
     private(set) var through: UInt64
     /// Per stream, the positions of its revisions from `firstRevision` on. A persistent map, so
     /// that a read holding a copy costs the writer's next change a path of nodes, not the map.
     private(set) var runs: TreeDictionary<StreamID, Run> = [:]
+    /// Per type, tag and category, the positions of its events, ascending.
+    private(set) var postings: TreeDictionary<PostingKey, [UInt64]> = [:]
 
     /// A stream's consecutive revisions in the tail and their positions.
     struct Run: Sendable {
@@ -122,9 +150,12 @@ struct TailIndex: Sendable {
     var count: Int { Int(through - indexedThrough) }
 
     /// Adds the next event of the log: `entry.position` must be `through + 1`.
-    mutating func record(_ entry: StreamHead) {
-        precondition(entry.position == through + 1, "the stream index tail must grow one position at a time")
-        runs[entry.stream, default: Run(firstRevision: entry.revision, positions: [])].append(entry)
+    mutating func record(_ entry: TailEntry) {
+        precondition(entry.position == through + 1, "the index tail must grow one position at a time")
+        runs[entry.stream, default: Run(firstRevision: entry.revision, positions: [])].append(entry.streamHead)
+        postings[PostingKey(index: .type, name: entry.type), default: []].append(entry.position)
+        for tag in entry.tags { postings[PostingKey(index: .tag, name: tag), default: []].append(entry.position) }
+        postings[PostingKey(index: .category, name: entry.stream.category), default: []].append(entry.position)
         through = entry.position
     }
 
@@ -135,6 +166,10 @@ struct TailIndex: Sendable {
             var run = run
             run.positions.removeAll { $0 > position }
             return run.positions.isEmpty ? nil : run
+        }
+        postings = postings.compactMapValues { positions in
+            let kept = positions.filter { $0 <= position }
+            return kept.isEmpty ? nil : kept
         }
         through = max(position, indexedThrough)
     }
@@ -147,12 +182,16 @@ struct TailIndex: Sendable {
             guard !kept.isEmpty else { return nil }
             return Run(firstRevision: run.firstRevision + UInt64(run.positions.count - kept.count), positions: kept)
         }
+        postings = postings.compactMapValues { positions in
+            let kept = positions.filter { $0 > position }
+            return kept.isEmpty ? nil : kept
+        }
         indexedThrough = position
         through = max(through, position)
     }
 }
 
-/// The tail's stream index entries as one snapshot sees them: positions up to `head`.
+/// The tail's index entries as one snapshot sees them: positions up to `head`.
 struct TailView {
     let index: TailIndex
     /// The snapshot's head: entries after it are another batch's, not yet committed.
@@ -165,6 +204,13 @@ struct TailView {
 
     /// The last revision and position of `stream` in the tail, or `nil` if the tail has none.
     func head(of stream: StreamID) -> StreamHead? { entries(of: stream).last }
+
+    /// The positions the tail holds under `key`, ascending.
+    func positions(of key: PostingKey) -> ArraySlice<UInt64> {
+        guard let positions = index.postings[key] else { return [] }
+        // Entries after the head are a batch not yet committed: at the end, and few.
+        return positions[..<(positions.lastIndex(where: { $0 <= head }).map { $0 + 1 } ?? 0)]
+    }
 
     /// The streams that began in the tail, named `prefix…` and after `after`, in byte order:
     /// the streams `stream-heads` does not list yet.

@@ -6,38 +6,48 @@ import Testing
 
 @testable import TallyStore
 
-/// The stream index's tail: events after `stream-index-through` are indexed in memory and folded
-/// into `stream-index` and `stream-heads` in one pass. Every read must see each event exactly once,
+/// The index tail: events after `indexed-through` are indexed in memory and folded into
+/// `stream-index`, `stream-heads` and the type, tag and category indexes in one pass. Every read must see each event exactly once,
 /// whether it is in the tail, folded, or folded while the read's snapshot was open.
-@Suite struct StreamIndexTailTests {
-    /// What the log should hold: per stream, its events' positions in revision order.
+@Suite struct IndexTailTests {
+    /// What the log should hold: per stream, its events' positions in revision order; per filter
+    /// by type, tag or category, the positions it selects.
     private struct Expected {
         var streams: [String: [UInt64]] = [:]
+        var filtered: [EventFilter: [UInt64]] = [:]
 
         mutating func add(_ receipt: AppendReceipt) {
-            for event in receipt.events { streams[event.stream.rawValue, default: []].append(event.position) }
+            for event in receipt.events {
+                streams[event.stream.rawValue, default: []].append(event.position)
+                filtered[EventFilter(types: [event.type]), default: []].append(event.position)
+                filtered[EventFilter(category: event.stream.category), default: []].append(event.position)
+                for tag in event.tags { filtered[EventFilter(tags: [tag]), default: []].append(event.position) }
+            }
         }
     }
 
     private static let names = ["account-1", "account-2", "account-3", "order-1", "order-2"]
 
-    private func options(foldEvents: Int, foldStreams: Int = 1000) -> EventLog.Options {
+    private func options(foldEvents: Int, foldKeys: Int = 1000) -> EventLog.Options {
         var options = EventLog.Options()
-        options.streamIndexFoldEvents = foldEvents
-        options.streamIndexFoldStreams = foldStreams
+        options.indexTailEvents = foldEvents
+        options.indexTailKeys = foldKeys
         return options
     }
 
-    /// Appends one to three events over one or two streams, chosen by `step`.
+    /// Appends one to three events over one or two streams, of two types and three tags, chosen by `step`.
     @discardableResult
     private func appendStep(_ step: Int, to log: EventLog, expected: inout Expected) async throws -> AppendReceipt {
         let first = Self.names[step % Self.names.count]
         let second = Self.names[(step * 3 + 1) % Self.names.count]
+        func next(_ name: String) throws -> ProposedEvent {
+            try event(name, step.isMultiple(of: 2) ? "opened" : "moved", tags: ["tag-\(step % 3)"])
+        }
         let events =
             switch step % 3 {
-            case 0: [try event(first)]
-            case 1: [try event(first), try event(first)]
-            default: [try event(first), try event(second), try event(first)]
+            case 0: [try next(first)]
+            case 1: [try next(first), try next(first)]
+            default: [try next(first), try next(second), try next(first)]
             }
         let receipt = try await log.append(AppendRequest(events: events))
         expected.add(receipt)
@@ -71,10 +81,22 @@ import Testing
             try log.streams(prefix: "order-", limit: 10).streams.map(\.stream.rawValue)
                 == expected.streams.keys.filter { $0.hasPrefix("order-") }.sorted())
         #expect(try log.status().streamCount == expected.streams.count)
+        for (filter, positions) in expected.filtered {
+            for direction in [ReadDirection.forward, .backward] {
+                var read: [UInt64] = []
+                var next: UInt64? = nil
+                repeat {
+                    let page = try log.read(from: next, direction: direction, limit: 2, filter: filter)
+                    read += page.events.map(\.position)
+                    next = page.next
+                } while next != nil
+                #expect(read == (direction == .forward ? positions : positions.reversed()), "\(filter) \(direction)")
+            }
+        }
     }
 
     private func indexedThrough(_ log: EventLog) throws -> UInt64 {
-        try log.environment.read { txn in try log.reader.streamIndexThrough(in: txn) }
+        try log.environment.read { txn in try log.reader.indexedThrough(in: txn) }
     }
 
     @Test func everyReadSeesEveryEventOnceAsTheTailFillsAndFolds() async throws {
@@ -95,13 +117,14 @@ import Testing
         }
     }
 
-    @Test func aTailOfManyStreamsIsFoldedBeforeItHasManyEvents() async throws {
-        try await withLog(options: options(foldEvents: 1000, foldStreams: 3)) { log in
+    @Test func aTailOfManyKeysIsFoldedBeforeItHasManyEvents() async throws {
+        // Keys: the streams, the type `happened` and the category `a`.
+        try await withLog(options: options(foldEvents: 1000, foldKeys: 5)) { log in
             var expected = Expected()
             for name in ["a-1", "a-2"] { expected.add(try await log.append(try event(name), try event(name))) }
-            #expect(try indexedThrough(log) == 0, "two streams stay in the tail")
+            #expect(try indexedThrough(log) == 0, "four keys stay in the tail")
             expected.add(try await log.append(try event("a-3")))
-            #expect(try indexedThrough(log) == 5, "the third stream folds the tail")
+            #expect(try indexedThrough(log) == 5, "the third stream is the fifth key: it folds the tail")
             try check(log, against: expected)
         }
     }
@@ -134,7 +157,7 @@ import Testing
 
         init(_ log: EventLog) {
             environment = log.environment
-            reader = LogReader(schema: log.reader.schema, tail: StreamIndexTail(indexesItself: true))
+            reader = LogReader(schema: log.reader.schema, tail: IndexTail(indexesItself: true))
         }
     }
 
@@ -165,7 +188,7 @@ import Testing
                     continuation.resume(
                         returning: Result {
                             try log.environment.read { txn in
-                                let indexedThrough = try log.reader.streamIndexThrough(in: txn)
+                                let indexedThrough = try log.reader.indexedThrough(in: txn)
                                 snapshotOpen.signal()
                                 appended.wait()
                                 let streams = try before.streams.keys.map { name in
@@ -225,5 +248,5 @@ private func removeStreamIndexThrough(at path: String) throws {
     let environment = try Environment(path: path)
     defer { environment.close() }
     let meta = try #require(try environment.openDatabase("meta"))
-    try environment.write { txn in _ = try txn.delete(Array("stream-index-through".utf8), in: meta) }
+    try environment.write { txn in _ = try txn.delete(Array("indexed-through".utf8), in: meta) }
 }
