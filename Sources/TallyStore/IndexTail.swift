@@ -32,10 +32,8 @@ final class IndexTail: Sendable {
     /// Indexes the tail as `txn` sees it, replacing what this held: the writer's start.
     func load(in txn: borrowing some Transaction & ~Copyable, reader: LogReader) throws {
         let indexedThrough = try reader.indexedThrough(in: txn)
-        var loaded = TailIndex(indexedThrough: indexedThrough, through: indexedThrough)
-        try reader.forEachTailEntry(after: indexedThrough, through: try reader.head(in: txn), in: txn) {
-            loaded.record($0)
-        }
+        let loaded = try TailIndex(indexedThrough: indexedThrough, through: indexedThrough)
+            .extended(through: try reader.head(in: txn), in: txn, reader: reader)
         index.withLock { $0 = loaded }
     }
 
@@ -55,8 +53,8 @@ final class IndexTail: Sendable {
         // A read-only process indexes what it has not seen; a snapshot from before or after the
         // shared index (a read that began before a fold committed) gets an index of its own.
         let extending = indexesItself && current.indexedThrough == indexedThrough
-        var built = extending ? current : TailIndex(indexedThrough: indexedThrough, through: indexedThrough)
-        try reader.forEachTailEntry(after: built.through, through: head, in: txn) { built.record($0) }
+        let built = try (extending ? current : TailIndex(indexedThrough: indexedThrough, through: indexedThrough))
+            .extended(through: head, in: txn, reader: reader)
         if indexesItself, indexedThrough >= current.indexedThrough {
             index.withLock { shared in
                 let newer =
@@ -148,6 +146,15 @@ struct TailIndex: Sendable {
 
     /// The number of events indexed here.
     var count: Int { Int(through - indexedThrough) }
+
+    /// This index with the events after `through` up to `head` added, read from `events` in `txn`.
+    func extended(
+        through head: UInt64, in txn: borrowing some Transaction & ~Copyable, reader: LogReader
+    ) throws -> TailIndex {
+        var extended = self
+        try reader.forEachTailEntry(after: through, through: head, in: txn) { extended.record($0) }
+        return extended
+    }
 
     /// Adds the next event of the log: `entry.position` must be `through + 1`.
     mutating func record(_ entry: TailEntry) {
