@@ -329,7 +329,7 @@ package struct LogReader: Sendable {
                     guard try body(position) else { return }
                 }
             }
-            let finished = try txn.withCursor(in: database) { cursor -> Bool in
+            let stopped = try txn.withCursor(in: database) { cursor -> Bool in
                 var entry = try cursor.seek(key: key, valueAtLeast: start.bigEndianBytes)
                 if direction == .backward {
                     if let found = entry {
@@ -344,7 +344,7 @@ package struct LogReader: Sendable {
                 }
                 return false
             }
-            if direction == .forward, !finished {
+            if direction == .forward, !stopped {
                 for position in tail where position >= start {
                     guard try body(position) else { return }
                 }
