@@ -169,32 +169,30 @@ struct TailIndex: Sendable {
     /// Forgets every event after `position`.
     mutating func truncate(after position: UInt64) {
         guard position < through else { return }
-        runs = runs.compactMapValues { run in
-            var run = run
-            run.positions.removeAll { $0 > position }
-            return run.positions.isEmpty ? nil : run
-        }
-        postings = postings.compactMapValues { positions in
-            let kept = positions.filter { $0 <= position }
-            return kept.isEmpty ? nil : kept
-        }
+        keepPositions { $0 <= position }
         through = max(position, indexedThrough)
     }
 
-    /// Forgets every event up to `position`, now held by `stream-index` and `stream-heads`.
+    /// Forgets every event up to `position`, now held by the databases the tail defers.
     mutating func dropFolded(through position: UInt64) {
         guard position > indexedThrough else { return }
-        runs = runs.compactMapValues { run in
-            let kept = run.positions.filter { $0 > position }
-            guard !kept.isEmpty else { return nil }
-            return Run(firstRevision: run.firstRevision + UInt64(run.positions.count - kept.count), positions: kept)
-        }
-        postings = postings.compactMapValues { positions in
-            let kept = positions.filter { $0 > position }
-            return kept.isEmpty ? nil : kept
-        }
+        keepPositions { $0 > position }
         indexedThrough = position
         through = max(through, position)
+    }
+
+    /// Keeps the positions `keep` accepts: a prefix or a suffix of every run and posting list.
+    private mutating func keepPositions(where keep: (UInt64) -> Bool) {
+        runs = runs.compactMapValues { run in
+            guard let first = run.positions.firstIndex(where: keep) else { return nil }
+            // What a suffix drops before it are the run's first revisions.
+            return Run(
+                firstRevision: run.firstRevision + UInt64(first), positions: run.positions[first...].filter(keep))
+        }
+        postings = postings.compactMapValues { positions in
+            let kept = positions.filter(keep)
+            return kept.isEmpty ? nil : kept
+        }
     }
 }
 

@@ -46,8 +46,9 @@ struct LogAppender: Sendable {
     func plan(_ request: AppendRequest, in txn: borrowing WriteTransaction) throws -> AppendPlan {
         if let original = try originalReceipt(for: request, in: txn) { return .replay(original) }
         var revisions: [StreamID: UInt64?] = [:]
+        let tail = try reader.tail.view(in: txn, reader: reader)  // one lookup of the tail for every stream
         for (stream, expected) in request.expectations.sorted(by: { $0.key < $1.key }) {
-            let actual = try reader.streamHead(stream, in: txn)?.revision
+            let actual = try reader.streamHead(stream, tail: tail, in: txn)?.revision
             guard expected.isSatisfied(by: actual) else {
                 throw EventLogError.wrongExpectedRevision(stream: stream, expected: expected, actual: actual)
             }
@@ -63,7 +64,7 @@ struct LogAppender: Sendable {
             }
         }
         for event in request.events where revisions[event.stream] == nil {
-            revisions[event.stream] = .some(try reader.streamHead(event.stream, in: txn)?.revision)
+            revisions[event.stream] = .some(try reader.streamHead(event.stream, tail: tail, in: txn)?.revision)
         }
         return .write(events: request.events, revisions: revisions)
     }

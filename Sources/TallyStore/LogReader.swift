@@ -94,7 +94,8 @@ package struct LogReader: Sendable {
         try streamHead(stream, tail: try tail.view(in: txn, reader: self), in: txn)
     }
 
-    private func streamHead(
+    /// The last revision and position of `stream`, with the tail as `tail` (this snapshot's) holds it.
+    func streamHead(
         _ stream: StreamID, tail: TailView, in txn: borrowing some Transaction & ~Copyable
     ) throws -> StreamHead? {
         try streamHead(tail.entries(of: stream), in: txn)

@@ -117,6 +117,37 @@ import Testing
         }
     }
 
+    @Test func truncatingAndFoldingKeepExactlyThePositionsOnTheirSide() throws {
+        // Positions 11–16 alternate between `b-1` (new: revisions 0–2) and `a-1` (revisions 5–7).
+        var index = TailIndex(indexedThrough: 10, through: 10)
+        for position in UInt64(11)...16 {
+            let isA = position.isMultiple(of: 2)
+            index.record(
+                TailEntry(
+                    stream: try stream(isA ? "a-1" : "b-1"), revision: (isA ? 5 : 0) + (position - 11) / 2,
+                    position: position, type: isA ? "moved" : "opened", tags: ["x"]))
+        }
+        index.truncate(after: 14)  // a batch that wrote 15 and 16 did not commit
+        var all = TailView(index: index, head: .max)
+        #expect(index.through == 14)
+        #expect(all.entries(of: try stream("a-1")).run?.positions == [12, 14])
+        #expect(all.entries(of: try stream("b-1")).run?.positions == [11, 13])
+        #expect(all.positions(of: PostingKey(index: .tag, name: "x")) == [11, 12, 13, 14])
+        index.dropFolded(through: 12)
+        all = TailView(index: index, head: .max)
+        #expect(index.indexedThrough == 12 && index.count == 2)
+        #expect(all.entries(of: try stream("a-1")).run?.firstRevision == 6)
+        #expect(all.entries(of: try stream("a-1")).run?.positions == [14])
+        #expect(all.entries(of: try stream("b-1")).run?.firstRevision == 1)
+        #expect(all.entries(of: try stream("b-1")).run?.positions == [13])
+        #expect(all.positions(of: PostingKey(index: .type, name: "opened")) == [13])
+        #expect(all.positions(of: PostingKey(index: .category, name: "a")) == [14])
+        let view = TailView(index: index, head: 13)
+        #expect(view.head(of: try stream("a-1")) == nil, "position 14 is after the snapshot's head")
+        #expect(view.entries(of: try stream("b-1")).position(ofRevision: 1) == 13)
+        #expect(view.positions(of: PostingKey(index: .tag, name: "x")) == [13])
+    }
+
     @Test func aTailOfManyKeysIsFoldedBeforeItHasManyEvents() async throws {
         // Keys: the streams, the type `happened` and the category `a`.
         try await withLog(options: options(foldEvents: 1000, foldKeys: 5)) { log in
