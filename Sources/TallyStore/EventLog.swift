@@ -31,13 +31,14 @@ package final class EventLog: LogReading, Sendable {
         package var maxBatchBytes = 32 << 20
         /// How long a caller waits for room in a full queue before ``EventLogError/overloaded``.
         package var enqueueTimeout = Duration.seconds(5)
-        /// The events appended since the stream index was last written to LMDB that make the
-        /// writer write it (see ``IndexTail``). More means fewer pages written per event and
-        /// a longer tail to index at open; each fold holds one batch up while it writes.
+        /// The events appended since the indexes keyed by name (streams, types, tags, categories)
+        /// were last written to LMDB that make the writer write them (see ``IndexTail``). More
+        /// means fewer pages written per event and a longer tail to index at open; each fold holds
+        /// one batch up while it writes.
         package var indexTailEvents = 16_384
-        /// The streams those events may belong to before the writer writes the stream index,
-        /// whatever their number: each stream is about one page a fold writes (and syncs), so this
-        /// bounds how long one fold holds its batch up when appends spread over many streams.
+        /// The distinct keys (streams, types, tags, categories) those events may have before the
+        /// writer writes them, whatever their number: each key is about one page a fold writes
+        /// (and syncs), so this bounds how long one fold holds its batch up.
         package var indexTailKeys = 2048
         /// Where the writer reports commits, events and commit latency (default: swift-metrics' global factory).
         package var metrics: any MetricsFactory = MetricsSystem.factory
@@ -99,7 +100,7 @@ package final class EventLog: LogReading, Sendable {
     }
 
     /// Stamps the log with this build's format version, first recording that an older log's
-    /// stream index holds every event; refuses a log from a newer format.
+    /// indexes hold every event (`indexed-through`); refuses a log from a newer format.
     private static func checkFormat(schema: LogSchema, reader: LogReader, in txn: borrowing WriteTransaction) throws {
         let stored = try txn.withValue(
             forKey: LogSchema.formatVersionKey, in: schema.meta, { UInt32(bigEndianBytes: $0) })
@@ -107,7 +108,7 @@ package final class EventLog: LogReading, Sendable {
             throw EventLogError.unsupportedFormat(version: stored)
         }
         guard stored != LogSchema.formatVersion else { return }
-        // Before version 3 (and for a new log) every event is in the stream index.
+        // Before version 3 (and for a new log) every event is in the indexes.
         try txn.put(
             try reader.head(in: txn).bigEndianBytes, forKey: LogSchema.indexedThroughKey, in: schema.meta)
         try txn.put(LogSchema.formatVersion.bigEndianBytes, forKey: LogSchema.formatVersionKey, in: schema.meta)

@@ -179,7 +179,7 @@ extension LogAppender {
     /// Writes every event of the index tail into `stream-index`, `stream-heads` and the type, tag
     /// and category indexes, key by key in order, and records how far they now reach; returns that position.
     /// The tail itself forgets them once the transaction has committed (``IndexTail/didFold(through:)``).
-    func foldStreamIndex(in txn: borrowing WriteTransaction) throws -> UInt64 {
+    func foldIndexTail(in txn: borrowing WriteTransaction) throws -> UInt64 {
         let tail = reader.tail.snapshot()
         for (stream, run) in tail.runs.sorted(by: { $0.key < $1.key }) {
             for (offset, position) in run.positions.enumerated() {

@@ -177,7 +177,7 @@ final class LogWriter: Sendable {
                     }
                     let size = tail.size
                     if size.events >= limits.indexTailEvents || size.keys >= limits.indexTailKeys {
-                        folded = try appender.foldStreamIndex(in: txn)
+                        folded = try appender.foldIndexTail(in: txn)
                     }
                 }
             } catch let failure as PartialWrite {
