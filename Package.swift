@@ -35,6 +35,8 @@ let package = Package(
     targets: [
         // C: only TallyLMDB may import this.
         .systemLibrary(name: "CTallyLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        // C: Intel's multi-buffer SHA-256 (x86-64 only), for TallyStore's verification; no pkg-config file.
+        .systemLibrary(name: "CTallyIPSecMB", providers: [.apt(["libipsec-mb-dev"])]),
 
         // Layers, lowest first. Each depends only on layers above it in this list.
         .target(name: "TallyLMDB", dependencies: ["CTallyLMDB"], swiftSettings: strict),
@@ -47,7 +49,7 @@ let package = Package(
         .target(
             name: "TallyStore",
             dependencies: [
-                "TallyLMDB", "TallyCore", "TallyVerify",
+                "TallyLMDB", "TallyCore", "TallyVerify", "CTallyIPSecMB",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HashTreeCollections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),

@@ -92,7 +92,7 @@ enum EventRecord {
     }
 
     /// The size of a stored record's leaf content: the position, the header, two digests.
-    private static func leafContentCount(_ layout: Layout) -> Int { 8 + layout.headerEnd + 2 * 32 }
+    static func leafContentCount(_ layout: Layout) -> Int { 8 + layout.headerEnd + 2 * 32 }
 
     /// Writes the leaf content of a stored record into `content` (``leafContentCount(_:)`` bytes):
     /// the one place that rebuilds a leaf from stored bytes, for ``leafContent(of:)`` and
@@ -100,26 +100,39 @@ enum EventRecord {
     private static func writeLeafContent(
         position: UInt64, record: UnsafeRawBufferPointer, layout: Layout, into content: UnsafeMutableRawBufferPointer
     ) {
+        writeLeafContent(position: position, record: record, layout: layout, into: content) { job in
+            var hasher = SHA256()
+            hasher.update(bufferPointer: job.message)
+            hasher.finalize().withUnsafeBytes { job.digest.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+    }
+
+    /// Writes the leaf content of a stored record into `content` (``leafContentCount(_:)`` bytes)
+    /// but for the payload digests it must hash: those it hands to `hashLater`, as jobs that write
+    /// into `content`, for a caller that hashes many leaves' payloads together.
+    static func writeLeafContent(
+        position: UInt64, record: UnsafeRawBufferPointer, layout: Layout, into content: UnsafeMutableRawBufferPointer,
+        hashLater: (SHA256Job) -> Void
+    ) {
         var offset = 0
         func write(_ bytes: UnsafeRawBufferPointer) {
             UnsafeMutableRawBufferPointer(rebasing: content[offset..<offset + bytes.count]).copyMemory(from: bytes)
             offset += bytes.count
+        }
+        func digest(of field: Range<Int>) {
+            hashLater(
+                SHA256Job(
+                    message: UnsafeRawBufferPointer(rebasing: record[field]), digest: content.baseAddress! + offset))
+            offset += 32
         }
         withUnsafeBytes(of: position.bigEndian, write)
         write(UnsafeRawBufferPointer(rebasing: record[..<layout.headerEnd]))
         if let tombstone = layout.tombstone {
             write(UnsafeRawBufferPointer(rebasing: record[tombstone.digest]))  // erased: the digest it kept
         } else {
-            digest(of: UnsafeRawBufferPointer(rebasing: record[layout.data])).withUnsafeBytes(write)
+            digest(of: layout.data)
         }
-        digest(of: UnsafeRawBufferPointer(rebasing: record[layout.metadata])).withUnsafeBytes(write)
-    }
-
-    /// SHA-256 of `bytes`, hashed where they lie.
-    private static func digest(of bytes: UnsafeRawBufferPointer) -> SHA256Digest {
-        var hasher = SHA256()
-        hasher.update(bufferPointer: bytes)
-        return hasher.finalize()
+        digest(of: layout.metadata)
     }
 
     private static func writeHeader(
