@@ -38,11 +38,16 @@ package struct AccountBalances: Projector {
     /// The projector at `version` (bump it to rebuild the read model from the log).
     package init(version: Int = 1) { self.version = version }
 
-    package func apply(_ events: [RecordedEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
+    package func prepare(_ events: [RecordedEvent]) throws -> [DecodedLedgerEvent] {
+        try DecodedLedgerEvent.decoding(events)
+    }
+
+    package func apply(_ events: [DecodedLedgerEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction)
+        throws
     {
         var changed: [String: AccountBalance] = [:]  // the page's rows, folded in memory, written once
-        for event in events {
-            guard let ledgerEvent = try Ledger.Event(event) else { continue }
+        for decoded in events {
+            let (event, ledgerEvent) = (decoded.recorded, decoded.event)
             let id = ledgerEvent.account
             let current = try changed[id] ?? Self.balance(of: id, in: table, txn: txn)
             guard let account = Ledger.evolve(current?.account, ledgerEvent) else {
@@ -102,7 +107,7 @@ extension AccountBalance {
     /// Binary rather than JSON: commands read a row and the projector rewrites it on every event,
     /// and JSON coding was measured as the writer's largest cost.
     var stored: [UInt8] {
-        var row = ByteWriter()
+        var row = ByteWriter(capacity: 2 * 3 + id.utf8.count + (owner?.utf8.count ?? 0) + currency.utf8.count + 33)
         row.text(id)
         row.text(owner ?? "")
         row.text(currency)

@@ -43,11 +43,16 @@ package struct AccountStatements: Projector {
         _ = try Ledger.Event(afterErasureOf: event)
     }
 
-    package func apply(_ events: [RecordedEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
+    package func prepare(_ events: [RecordedEvent]) throws -> [DecodedLedgerEvent] {
+        try DecodedLedgerEvent.decoding(events)
+    }
+
+    package func apply(_ events: [DecodedLedgerEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction)
+        throws
     {
         var balances: [String: Int64] = [:]  // running balances of the page's accounts, written once
-        for event in events {
-            guard let ledgerEvent = try Ledger.Event(event) else { continue }
+        for decoded in events {
+            let (event, ledgerEvent) = (decoded.recorded, decoded.event)
             let (kind, amount, counterparty): (StatementEntry.Kind, Int64, String?)
             switch ledgerEvent {
             case .deposited(let movement): (kind, amount, counterparty) = (.deposit, movement.amount, nil)
@@ -61,16 +66,19 @@ package struct AccountStatements: Projector {
             let (after, overflow) = before.addingReportingOverflow(amount)
             guard !overflow else { throw LedgerProjectionError.balanceOverflow(account) }
             balances[account] = after
-            var entry = ByteWriter()
+            // Each buffer sized once: a million entries in a rebuild.
+            var entry = ByteWriter(capacity: 35 + (counterparty?.utf8.count ?? 0))
             entry.write(event.position)
             entry.write(event.recordedAt.microsecondsSince1970)
             entry.write(kind.rawValue)
             entry.write(amount)
             entry.write(after)
             entry.text(counterparty ?? "")
-            var key = Array(account.utf8) + [0]
-            key += event.revision.bigEndianBytes
-            try table.put(entry.bytes, forKey: key, in: txn)
+            var key = ByteWriter(capacity: account.utf8.count + 9)
+            key.write(account.utf8)
+            key.write(UInt8(0))
+            key.write(event.revision)
+            try table.put(entry.bytes, forKey: key.bytes, in: txn)
         }
         for (account, balance) in balances {
             var row = ByteWriter()

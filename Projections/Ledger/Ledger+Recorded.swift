@@ -25,6 +25,27 @@ extension Ledger.Event {
     }
 }
 
+/// A stored event, with the ledger event it holds: what the ledger's projectors fold, decoded in
+/// their ``TallyStore/Projector/prepare(_:)``, off the writer.
+package struct DecodedLedgerEvent: Sendable {
+    package let recorded: RecordedEvent
+    package let event: Ledger.Event
+
+    /// The ledger events among `events`, in order; events the ledger does not know are left out.
+    ///
+    /// - Throws: ``Ledger/PayloadError`` when a payload does not match its type.
+    static func decoding(_ events: [RecordedEvent]) throws -> [DecodedLedgerEvent] {
+        var decoded: [DecodedLedgerEvent] = []
+        decoded.reserveCapacity(events.count)
+        for recorded in events {
+            if let event = try Ledger.Event(recorded) {
+                decoded.append(DecodedLedgerEvent(recorded: recorded, event: event))
+            }
+        }
+        return decoded
+    }
+}
+
 extension String {
     /// The text, or `nil` if it is empty.
     var nonEmpty: String? { isEmpty ? nil : self }

@@ -37,14 +37,18 @@ package struct TrialBalance: Projector {
         _ = try Ledger.Event(afterErasureOf: event)
     }
 
-    package func apply(_ events: [RecordedEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
+    package func prepare(_ events: [RecordedEvent]) throws -> [DecodedLedgerEvent] {
+        try DecodedLedgerEvent.decoding(events)
+    }
+
+    package func apply(_ events: [DecodedLedgerEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction)
+        throws
     {
         // The page folded in memory: accounts' currencies (opened now, or read once) and totals.
         var currencies: [String: String] = [:]
         var opened: [String: String] = [:]
         var changed: [String: CurrencyTotals] = [:]
-        for event in events {
-            guard let ledgerEvent = try Ledger.Event(event) else { continue }
+        for ledgerEvent in events.lazy.map(\.event) {
             let account = ledgerEvent.account
             let currency: String
             if case .accountOpened(let opening) = ledgerEvent {

@@ -1,46 +1,48 @@
-/// A JSON object whose members are all strings or integers: the shape of every ledger payload.
+/// Reads a JSON object whose members are all strings or integers: the shape of every ledger payload.
 ///
 /// Read by hand because projectors decode every stored event (three read models, a million
-/// events in a rebuild) and `JSONDecoder` was measured at several microseconds per payload.
-struct FlatJSONObject {
+/// events in a rebuild) and `JSONDecoder` was measured at several microseconds per payload. Keys
+/// reach the caller as bytes, not strings: a rebuild parses each of a million payloads three
+/// times, and making a `String` of every key showed in its profile.
+enum FlatJSON {
     /// One member's value.
     enum Value: Equatable {
         case string(String)
         case integer(Int64)
     }
 
-    /// The members in the order written: ledger payloads have at most five, where a linear
-    /// search beats hashing every key (a rebuild parses each of a million payloads three times).
-    private var members: [(key: String, value: Value)] = []
-
-    /// Parses `bytes`, which must be one object of string and integer members with distinct
-    /// names, nothing else.
+    /// Parses `bytes`, which must be one object of string and integer members, nothing else, and
+    /// calls `member` with each member's key (unescaped UTF-8, valid only during the call) and
+    /// value, in the order written. Duplicate keys are the caller's to refuse.
     ///
-    /// - Throws: ``Ledger/PayloadError/malformed`` for any other JSON.
-    init(_ bytes: some Collection<UInt8>) throws {
-        members.reserveCapacity(5)
+    /// - Throws: ``Ledger/PayloadError/malformed`` for any other JSON, or what `member` throws.
+    static func parse(
+        _ bytes: some Collection<UInt8>, member: (UnsafeBufferPointer<UInt8>, Value) throws -> Void
+    ) throws {
         let parsed: Void? = try bytes.withContiguousStorageIfAvailable { buffer in
-            try Self.parse(buffer, into: &members)
+            try parse(buffer, member: member)
         }
-        if parsed == nil { try Array(bytes).withUnsafeBufferPointer { try Self.parse($0, into: &members) } }
+        if parsed == nil { try Array(bytes).withUnsafeBufferPointer { try parse($0, member: member) } }
     }
 
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, into members: inout [(key: String, value: Value)])
-        throws
-    {
+    private static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, member: (UnsafeBufferPointer<UInt8>, Value) throws -> Void
+    ) throws {
         var reader = Reader(bytes: bytes)
         try reader.expect(UInt8(ascii: "{"))
         if try reader.peek() == UInt8(ascii: "}") {
             reader.offset += 1
         } else {
             while true {
-                let key = try reader.string()
-                guard !members.contains(where: { $0.key == key }) else { throw Ledger.PayloadError.malformed }
+                let key = try reader.rawString()
                 try reader.expect(UInt8(ascii: ":"))
                 let value: Value =
                     try reader.peek() == UInt8(ascii: "\"")
                     ? .string(try reader.string()) : .integer(try reader.integer())
-                members.append((key, value))
+                switch key {
+                case .inPlace(let range): try member(UnsafeBufferPointer(rebasing: bytes[range]), value)
+                case .unescaped(let text): try text.withUnsafeBufferPointer { try member($0, value) }
+                }
                 let next = try reader.next()
                 if next == UInt8(ascii: "}") { break }
                 guard next == UInt8(ascii: ",") else { throw Ledger.PayloadError.malformed }
@@ -50,23 +52,10 @@ struct FlatJSONObject {
         guard reader.offset == bytes.count else { throw Ledger.PayloadError.malformed }
     }
 
-    private func member(_ key: String) -> Value? {
-        members.first { $0.key == key }?.value
-    }
-
-    func string(_ key: String) throws -> String {
-        guard case .string(let value) = member(key) else { throw Ledger.PayloadError.missing(key) }
-        return value
-    }
-
-    /// The string member `key`, or `nil` if there is none.
-    func optionalString(_ key: String) throws -> String? {
-        member(key) == nil ? nil : try string(key)
-    }
-
-    func integer(_ key: String) throws -> Int64 {
-        guard case .integer(let value) = member(key) else { throw Ledger.PayloadError.missing(key) }
-        return value
+    /// A string's UTF-8: where it lies in the input, or (if it holds an escape) unescaped.
+    private enum RawString {
+        case inPlace(Range<Int>)
+        case unescaped([UInt8])
     }
 
     private struct Reader {
@@ -120,29 +109,37 @@ struct FlatJSONObject {
         }
 
         mutating func string() throws -> String {
+            switch try rawString() {
+            case .inPlace(let range): String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            case .unescaped(let text): String(decoding: text, as: UTF8.self)
+            }
+        }
+
+        mutating func rawString() throws -> RawString {
             try expect(UInt8(ascii: "\""))
-            // Most strings have no escape: decode them straight from the input.
+            // Most strings have no escape: they are read where they lie.
             let start = offset
             while offset < bytes.count {
                 switch bytes[offset] {
                 case UInt8(ascii: "\""):
                     defer { offset += 1 }
-                    return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
-                case UInt8(ascii: "\\"): return try escapedString(from: start)
+                    return .inPlace(start..<offset)
+                case UInt8(ascii: "\\"): return .unescaped(try escapedString(from: start))
                 default: offset += 1
                 }
             }
             throw Ledger.PayloadError.malformed
         }
 
-        /// The rest of a string that holds an escape; `start` is its first byte, `offset` its first backslash.
-        mutating func escapedString(from start: Int) throws -> String {
+        /// The rest of a string that holds an escape, unescaped; `start` is its first byte, `offset`
+        /// its first backslash.
+        mutating func escapedString(from start: Int) throws -> [UInt8] {
             var text = Array(bytes[start..<offset])
             while offset < bytes.count {
                 let byte = bytes[offset]
                 offset += 1
                 switch byte {
-                case UInt8(ascii: "\""): return String(decoding: text, as: UTF8.self)
+                case UInt8(ascii: "\""): return text
                 case UInt8(ascii: "\\"):
                     guard offset < bytes.count else { throw Ledger.PayloadError.malformed }
                     let escaped = bytes[offset]

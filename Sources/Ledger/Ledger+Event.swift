@@ -126,28 +126,106 @@ extension Ledger.Event {
     ///
     /// - Throws: ``Ledger/PayloadError`` when the payload does not match the type.
     package init?(type: String, json: some Collection<UInt8>, erased: Bool = false) throws {
-        guard Self.typeNames.contains(type) else { return nil }
-        let object = try FlatJSONObject(json)
         switch type {
         case "accountOpened":
+            let payload = try PayloadMembers(json)
             self = .accountOpened(
                 .init(
-                    account: try object.string("account"),
-                    owner: erased ? try object.optionalString("owner") : try object.string("owner"),
-                    currency: try object.string("currency"), overdraftLimit: try object.integer("overdraftLimit")))
-        case "deposited":
-            self = .deposited(.init(account: try object.string("account"), amount: try object.integer("amount")))
-        case "withdrawn":
-            self = .withdrawn(.init(account: try object.string("account"), amount: try object.integer("amount")))
+                    account: try payload.string(.account),
+                    owner: erased ? try payload.optionalString(.owner) : try payload.string(.owner),
+                    currency: try payload.string(.currency), overdraftLimit: try payload.integer(.overdraftLimit)))
+        case "deposited", "withdrawn":
+            let payload = try PayloadMembers(json)
+            let movement = Ledger.Movement(account: try payload.string(.account), amount: try payload.integer(.amount))
+            self = type == "deposited" ? .deposited(movement) : .withdrawn(movement)
         case "transferDebited", "transferCredited":
+            let payload = try PayloadMembers(json)
             let leg = Ledger.TransferLeg(
-                account: try object.string("account"), counterparty: try object.string("counterparty"),
-                amount: try object.integer("amount"))
+                account: try payload.string(.account), counterparty: try payload.string(.counterparty),
+                amount: try payload.integer(.amount))
             self = type == "transferDebited" ? .transferDebited(leg) : .transferCredited(leg)
-        case "accountFrozen": self = .accountFrozen(.init(account: try object.string("account")))
-        case "accountUnfrozen": self = .accountUnfrozen(.init(account: try object.string("account")))
-        default: self = .accountClosed(.init(account: try object.string("account")))
+        case "accountFrozen", "accountUnfrozen", "accountClosed":
+            let reference = Ledger.AccountReference(account: try PayloadMembers(json).string(.account))
+            switch type {
+            case "accountFrozen": self = .accountFrozen(reference)
+            case "accountUnfrozen": self = .accountUnfrozen(reference)
+            default: self = .accountClosed(reference)
+            }
+        default: return nil
         }
+    }
+}
+
+/// The members of a ledger payload, read in one pass of its JSON: each known name in a field of
+/// its own (no dictionary, no string per key), other names only checked for repeats.
+private struct PayloadMembers {
+    /// Every member name any ledger payload has.
+    enum Name: String, CaseIterable {
+        case account, owner, currency, overdraftLimit, amount, counterparty
+
+        static let utf8 = allCases.map { Array($0.rawValue.utf8) }
+
+        /// The name `key` spells, if it is one of these.
+        init?(_ key: UnsafeBufferPointer<UInt8>) {
+            guard let index = Self.utf8.firstIndex(where: { $0.elementsEqual(key) }) else { return nil }
+            self = Self.allCases[index]
+        }
+    }
+
+    private var account, owner, currency, overdraftLimit, amount, counterparty: FlatJSON.Value?
+
+    /// Reads `json`.
+    ///
+    /// - Throws: ``Ledger/PayloadError/malformed`` unless it is one flat object with no repeated name.
+    init(_ json: some Collection<UInt8>) throws {
+        var others: [[UInt8]] = []  // names no payload has: ignored, but never twice
+        try FlatJSON.parse(json) { key, value in
+            if let name = Name(key) {
+                guard self[name] == nil else { throw Ledger.PayloadError.malformed }
+                self[name] = value
+            } else {
+                guard !others.contains(where: { $0.elementsEqual(key) }) else { throw Ledger.PayloadError.malformed }
+                others.append(Array(key))
+            }
+        }
+    }
+
+    private subscript(name: Name) -> FlatJSON.Value? {
+        get {
+            switch name {
+            case .account: account
+            case .owner: owner
+            case .currency: currency
+            case .overdraftLimit: overdraftLimit
+            case .amount: amount
+            case .counterparty: counterparty
+            }
+        }
+        set {
+            switch name {
+            case .account: account = newValue
+            case .owner: owner = newValue
+            case .currency: currency = newValue
+            case .overdraftLimit: overdraftLimit = newValue
+            case .amount: amount = newValue
+            case .counterparty: counterparty = newValue
+            }
+        }
+    }
+
+    func string(_ name: Name) throws -> String {
+        guard case .string(let value) = self[name] else { throw Ledger.PayloadError.missing(name.rawValue) }
+        return value
+    }
+
+    /// The string member `name`, or `nil` if there is none.
+    func optionalString(_ name: Name) throws -> String? {
+        self[name] == nil ? nil : try string(name)
+    }
+
+    func integer(_ name: Name) throws -> Int64 {
+        guard case .integer(let value) = self[name] else { throw Ledger.PayloadError.missing(name.rawValue) }
+        return value
     }
 }
 

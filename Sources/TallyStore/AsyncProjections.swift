@@ -1,6 +1,18 @@
 import Synchronization
 import TallyLMDB
 
+/// A page of one async projector's events, read from a snapshot and prepared off the writer,
+/// for its next step (``AsyncProjections/prefetch(_:after:limit:reader:environment:)``).
+struct PrefetchedStep: Sendable {
+    /// The checkpoint the page follows: a step uses it only if the projector is still there.
+    let after: UInt64
+    /// The checkpoint once the page is applied: the last position it considered.
+    let through: UInt64
+    let page: PreparedPage
+    /// The erasure count when the page was read.
+    fileprivate let erasures: UInt64
+}
+
 /// What one background step of an async projector did.
 struct ProjectionProgress: Sendable, Equatable {
     /// The read model's checkpoint after the step.
@@ -36,6 +48,9 @@ final class AsyncProjections: Sendable {
     private let entries: [Entry]
     private let serving: Mutex<[String: Serving]>
     private let registry: ProjectionRegistry
+    /// Moves on when an erasure is applied and again when its batch ends: a page prefetched
+    /// before either may hold data erased since, and is not used (see ``prefetch(_:after:limit:reader:environment:)``).
+    private let erasures = Atomic<UInt64>(0)
 
     /// The names of the projectors, in registration order.
     var names: [String] { entries.map(\.projector.name) }
@@ -85,24 +100,60 @@ final class AsyncProjections: Sendable {
         return checkpoint < head || active != entry.projector.version
     }
 
-    /// Applies up to `limit` wanted events after the checkpoint of the projector at `index`.
+    /// Reads and prepares, from a snapshot of its own, the page the next step of the projector at
+    /// `index` will apply: up to `limit` wanted events after `checkpoint` (by default, the one it
+    /// has now). Runs on any thread, while the writer does something else; `nil` if the
+    /// projector is level with the snapshot's head.
+    ///
+    /// - Throws: `LMDBError` from storage only.
+    func prefetch(
+        _ index: Int, after checkpoint: UInt64?, limit: Int, reader: LogReader, environment: Environment
+    ) throws -> PrefetchedStep? {
+        let entry = entries[index]
+        // Read before the snapshot opens: an erasure that commits in between moves it on after.
+        let erasures = erasures.load(ordering: .acquiring)
+        return try environment.read { [registry] txn in
+            let after = try checkpoint ?? registry.checkpoint(of: entry.projector.namespace, in: txn)
+            let head = try reader.head(in: txn)
+            guard after < head else { return nil }
+            let page = try reader.projectionFeed(from: after + 1, limit: limit, in: txn)
+            return PrefetchedStep(
+                after: after, through: page.next.map { $0 - 1 } ?? head,
+                page: registry.prepare(page.events, for: entry.projector), erasures: erasures)
+        }
+    }
+
+    /// Notes that a batch holding an erasure ended (committed or not), after its commit.
+    func erasureBatchEnded() { erasures.add(1, ordering: .releasing) }
+
+    /// Applies up to `limit` wanted events after the checkpoint of the projector at `index`: the
+    /// `prefetched` page if it follows that checkpoint and no erasure came since it was read,
+    /// else a page read here.
     ///
     /// Runs in the writer's transaction. Throws only errors that end the batch.
-    func step(_ index: Int, limit: Int, reader: LogReader, in txn: borrowing WriteTransaction) throws
-        -> ProjectionProgress
-    {
+    func step(
+        _ index: Int, limit: Int, prefetched: PrefetchedStep? = nil, reader: LogReader,
+        in txn: borrowing WriteTransaction
+    ) throws -> ProjectionProgress {
         let entry = entries[index]
         let namespace = entry.projector.namespace
         let head = try reader.head(in: txn)
         let checkpoint = try registry.checkpoint(of: namespace, in: txn)
         var next = checkpoint
         if checkpoint < head {
-            // A scan of the log, not the type index: projectors want most events, and a scan reads
-            // each once, where the index would look each one up again.
-            let page = try reader.projectionFeed(from: checkpoint + 1, limit: limit, in: txn)
-            try registry.apply(page.events, with: entry.projector, to: entry.table, in: txn)
-            // Without a next page, every event up to the head has been considered.
-            next = page.next.map { $0 - 1 } ?? head
+            if let prefetched, prefetched.after == checkpoint,
+                prefetched.erasures == erasures.load(ordering: .acquiring)
+            {
+                try registry.apply(prefetched.page, with: entry.projector, to: entry.table, in: txn)
+                next = prefetched.through
+            } else {
+                // A scan of the log, not the type index: projectors want most events, and a scan
+                // reads each once, where the index would look each one up again.
+                let page = try reader.projectionFeed(from: checkpoint + 1, limit: limit, in: txn)
+                try registry.apply(page.events, with: entry.projector, to: entry.table, in: txn)
+                // Without a next page, every event up to the head has been considered.
+                next = page.next.map { $0 - 1 } ?? head
+            }
             try registry.setCheckpoint(next, of: namespace, in: txn)
         }
         var switched = false
@@ -132,6 +183,7 @@ final class AsyncProjections: Sendable {
     ///
     /// - Throws: ``EventLogError/erasureRefused(projector:position:reason:)`` if one refuses.
     func forget(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+        erasures.add(1, ordering: .releasing)
         for entry in entries { try entry.projector.forgetIfWanted(event, in: entry.table, txn: txn) }
     }
 

@@ -1,26 +1,32 @@
 /// Appends fixed-width big-endian integers and length-prefixed bytes to a buffer.
 ///
 /// Big-endian keys make LMDB's byte order equal numeric order. Read models build their rows
-/// with it too.
+/// with it too, in other modules: its methods are inlinable so that their generic writes are
+/// specialized there (unspecialized, they showed as 10% of a read-model rebuild's profile).
 package struct ByteWriter {
+    /// The buffer the methods write into (read it as ``bytes``).
+    @usableFromInline var storage: [UInt8] = []
+
     /// What has been written so far.
-    package private(set) var bytes: [UInt8] = []
+    package var bytes: [UInt8] { storage }
 
     /// An empty buffer with room for `capacity` bytes.
-    package init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    @inlinable package init(capacity: Int = 0) { storage.reserveCapacity(capacity) }
 
     /// Writes `value` in big-endian byte order.
-    package mutating func write<I: FixedWidthInteger>(_ value: I) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    @inlinable package mutating func write<I: FixedWidthInteger>(_ value: I) {
+        withUnsafeBytes(of: value.bigEndian) { storage.append(contentsOf: $0) }
     }
 
     /// Writes `raw` as it is.
-    package mutating func write(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
+    @inlinable package mutating func write(_ raw: some Sequence<UInt8>) { storage.append(contentsOf: raw) }
 
     /// Writes `raw` preceded by its length as a big-endian `Length`.
-    package mutating func write<Length: FixedWidthInteger>(_ raw: some Collection<UInt8>, lengthAs _: Length.Type) {
+    @inlinable package mutating func write<Length: FixedWidthInteger>(
+        _ raw: some Collection<UInt8>, lengthAs _: Length.Type
+    ) {
         write(Length(raw.count))
-        bytes.append(contentsOf: raw)
+        storage.append(contentsOf: raw)
     }
 }
 

@@ -26,7 +26,7 @@ enum WriteOperation: Sendable {
     case append(AppendRequest)
     case command(any CommandHandler)
     case restore([ExportedEvent])
-    case project(AsyncProjections, index: Int, limit: Int)
+    case project(AsyncProjections, index: Int, limit: Int, prefetched: PrefetchedStep?)
     case resetProjection(AsyncProjections, index: Int)
     case resolveDeadLetter(DeadLetterResolution, projector: any Projector, table: ProjectionTable, position: UInt64)
     case signCheckpoint(CheckpointSigning)
@@ -37,7 +37,7 @@ enum WriteOperation: Sendable {
         case .append(let request): request.estimatedBytes
         case .restore(let events): events.reduce(0) { $0 + $1.event.data.count + $1.event.metadata.count + 256 }
         case .command(let handler): handler.estimatedBytes
-        case .project(_, _, let limit): limit * 512
+        case .project(_, _, let limit, _): limit * 512
         case .resolveDeadLetter, .resetProjection, .signCheckpoint: 4096
         case .erase(let request, _): request.positions.count * 1024
         }

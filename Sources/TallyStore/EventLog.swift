@@ -239,26 +239,73 @@ package final class EventLog: LogReading, Sendable {
     ///   bytes written (`tally-bench --rebuild-only`, 300,000 events: 2.9 KB written per event at
     ///   1,024, 0.65 KB at 8,192; 51,000–62,000 → 115,000–117,000 events/s). Appends wait for a step in progress:
     ///   a full page of 8,192 ledger events holds the writer about 65 ms.
+    ///
+    /// Each step's page is read and prepared (``Projector/prepare(_:)``) by a task of its own, on
+    /// another core, while the writer applies the step before: the writer only applies.
     package func runProjections(pageSize: Int = 8192) async throws {
         guard !async.names.isEmpty else { return }
-        while true {
-            try Task.checkCancellation()
-            var advanced = false
-            let resets = projectionResets.head  // read before the check, so a reset after it wakes the wait
-            let (head, pending) = try snapshot { [async] txn, head in
-                (head, try async.names.indices.filter { try async.needsStep($0, head: head, in: txn) })
-            }
-            for index in pending {
-                guard
-                    case .projected(let progress) = try await writer.submit(
-                        .project(async, index: index, limit: pageSize))
-                else { throw EventLogError.corrupted("the writer answered a projection step with something else") }
-                if progress.switched { async.didSwitch(index) }
-                if progress.advanced { projectionSteps.publish(projectionSteps.head + 1) }
-                advanced = advanced || progress.advanced
-            }
-            if !advanced { try await waitForCommitOrReset(beyond: head, resets: resets) }
+        // The page of the next step, being read and prepared.
+        var upcoming: (index: Int, page: Task<PrefetchedStep?, any Error>)?
+        func prefetch(_ index: Int, after checkpoint: UInt64?) -> Task<PrefetchedStep?, any Error> {
+            Task { try self.prefetchProjectionStep(index, after: checkpoint, pageSize: pageSize) }
         }
+        do {
+            while true {
+                try Task.checkCancellation()
+                var advanced = false
+                let resets = projectionResets.head  // read before the check, so a reset after it wakes the wait
+                let (head, pending) = try snapshot { [async] txn, head in
+                    (head, try async.names.indices.filter { try async.needsStep($0, head: head, in: txn) })
+                }
+                for (order, index) in pending.enumerated() {
+                    if let ahead = upcoming, ahead.index != index { _ = try? await ahead.page.value }
+                    // A page that failed to read or prepare is read again by the writer.
+                    let page = try? await (upcoming?.index == index ? upcoming!.page : prefetch(index, after: nil))
+                        .value
+                    // The next pending projector's page (this one's, if it is alone), read meanwhile.
+                    let following = pending[(order + 1) % pending.count]
+                    upcoming = (following, prefetch(following, after: following == index ? page?.through : nil))
+                    let progress = try await projectionStep(index, prefetched: page, pageSize: pageSize)
+                    if following == index, progress.checkpoint != page?.through, let ahead = upcoming {
+                        // The writer did not use this page (the projector was reset, say): the next
+                        // one follows a checkpoint it never reached.
+                        _ = try? await ahead.page.value
+                        upcoming = nil
+                    }
+                    advanced = advanced || progress.advanced
+                }
+                if !advanced { try await waitForCommitOrReset(beyond: head, resets: resets) }
+            }
+        } catch {
+            // The log may close once this returns: no read of it may still be running.
+            if let upcoming { _ = try? await upcoming.page.value }
+            throw error
+        }
+    }
+
+    /// The index of the async projection named `name`.
+    func asyncProjectionIndex(named name: String) -> Int? { async.index(named: name) }
+
+    /// Reads and prepares, from a snapshot, the page of the next step of the async projection at
+    /// `index`: up to `pageSize` events after `checkpoint` (by default, its own). Off the writer.
+    func prefetchProjectionStep(_ index: Int, after checkpoint: UInt64? = nil, pageSize: Int) throws
+        -> PrefetchedStep?
+    {
+        try async.prefetch(index, after: checkpoint, limit: pageSize, reader: reader, environment: environment)
+    }
+
+    /// Runs one step of the async projection at `index` in the writer: with the `prefetched` page
+    /// if it still fits (it follows the checkpoint, and nothing was erased since it was read).
+    func projectionStep(_ index: Int, prefetched: PrefetchedStep?, pageSize: Int) async throws
+        -> ProjectionProgress
+    {
+        guard
+            case .projected(let progress) = try await writer.submit(
+                .project(async, index: index, limit: pageSize, prefetched: prefetched))
+        else { throw EventLogError.corrupted("the writer answered a projection step with something else") }
+        if progress.switched { async.didSwitch(index) }
+        if progress.advanced { projectionSteps.publish(projectionSteps.head + 1) }
+        return progress
     }
 
     /// Waits until a commit moves the head beyond `head`, or a projection is reset after `resets`.

@@ -117,7 +117,9 @@ struct InlineProjections: Sendable {
     ///
     /// Each page commits on its own (one huge transaction would make LMDB spill dirty pages); the
     /// version is recorded only after the last page, so a crash midway starts the rebuild over
-    /// from an emptied table at the next open. The writer has not started yet: nothing appends meanwhile.
+    /// from an emptied table at the next open. The writer has not started yet: nothing appends
+    /// or erases meanwhile, so each page is read and prepared (``Projector/prepare(_:)``) on
+    /// another core while the page before it is applied.
     private func rebuild(
         _ entry: (projector: any Projector, table: ProjectionTable), replacing old: Database?, from reader: LogReader,
         environment: Environment
@@ -126,14 +128,22 @@ struct InlineProjections: Sendable {
             if let old { try txn.drop(old) }  // this version's read model replaces it
             try txn.empty(entry.table.database)  // what an interrupted rebuild left behind
         }
-        var from: UInt64? = 1
-        while let start = from {
-            from = try environment.write { txn in
-                // A scan, not the type index: see ``AsyncProjections/step(_:limit:reader:in:)``.
-                let page = try reader.projectionFeed(from: start, limit: 4096, in: txn)
-                try registry.apply(page.events, with: entry.projector, to: entry.table, in: txn)
-                return page.next
+        let registry = registry
+        func prefetch(from start: UInt64) -> Prefetch<(page: PreparedPage, next: UInt64?)> {
+            Prefetch {
+                try environment.read { txn in
+                    // A scan, not the type index: see ``AsyncProjections/step(_:limit:reader:in:)``.
+                    let page = try reader.projectionFeed(from: start, limit: 4096, in: txn)
+                    return (registry.prepare(page.events, for: entry.projector), page.next)
+                }
             }
+        }
+        var upcoming: Prefetch? = prefetch(from: 1)
+        defer { upcoming?.wait() }  // a read still running must end before the environment can close
+        while let current = upcoming {
+            let (page, next) = try current.value()
+            upcoming = next.map(prefetch(from:))
+            try environment.write { txn in try registry.apply(page, with: entry.projector, to: entry.table, in: txn) }
         }
         try environment.write { txn in
             try registry.setActiveVersion(entry.projector.version, of: entry.projector.name, in: txn)

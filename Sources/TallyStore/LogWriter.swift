@@ -162,6 +162,12 @@ final class LogWriter: Sendable {
     /// Applies `batch` in one write transaction, commits it once, and answers every caller.
     /// Returns the state after the commit (or `committed` unchanged if the commit failed).
     private func commit(_ batch: [PendingAppend], from committed: LogState) -> LogState {
+        defer {
+            // After the commit: pages prefetched before it may hold what the batch erased.
+            for pending in batch {
+                if case .erase(_, let async) = pending.operation { async.erasureBatchEnded() }
+            }
+        }
         var batch = batch
         let tail = appender.reader.tail
         while true {
@@ -220,9 +226,11 @@ final class LogWriter: Sendable {
         _ pending: PendingAppend, state: inout LogState, recordedAt: Timestamp, in txn: borrowing WriteTransaction
     ) throws {
         switch pending.operation {
-        case .project(let projections, let index, let limit):
+        case .project(let projections, let index, let limit, let prefetched):
             try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in
-                .projected(try projections.step(index, limit: limit, reader: appender.reader, in: txn))
+                .projected(
+                    try projections.step(
+                        index, limit: limit, prefetched: prefetched, reader: appender.reader, in: txn))
             }
         case .resetProjection(let projections, let index):
             try writeOrAbandon(pending) { () throws -> PendingAppend.Outcome in

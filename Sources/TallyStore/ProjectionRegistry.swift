@@ -61,7 +61,7 @@ struct ProjectionRegistry: Sendable {
             try txn.nested { child in try projector.skip(event, in: table, txn: child) }
         case .retry:
             do {
-                try txn.nested { child in try projector.apply([event], to: table, in: child) }
+                try txn.nested { child in try projector.apply(events: [event], to: table, in: child) }
             } catch let error as LMDBError where error.endsTheBatch {
                 throw error
             } catch {
@@ -93,6 +93,14 @@ struct ProjectionRegistry: Sendable {
         }
     }
 
+    /// The events `projector` wants from `events`, prepared for it. Reads nothing: any thread may
+    /// prepare a page ahead of the writer.
+    func prepare(_ events: [RecordedEvent], for projector: any Projector) -> PreparedPage {
+        let wanted = events.filter(projector.wants)
+        return PreparedPage(
+            events: wanted, prepared: wanted.isEmpty ? .success(wanted) : Result { try projector.prepare(wanted) })
+    }
+
     /// Applies the events `projector` wants from `events`, all in one nested transaction; if one
     /// throws (other than a storage fault), rolls them back and applies them one at a time, so only
     /// the events that throw become dead letters.
@@ -100,14 +108,23 @@ struct ProjectionRegistry: Sendable {
         _ events: [RecordedEvent], with projector: any Projector, to table: ProjectionTable,
         in txn: borrowing WriteTransaction
     ) throws {
-        let wanted = events.filter(projector.wants)
-        guard !wanted.isEmpty else { return }
+        try apply(prepare(events, for: projector), with: projector, to: table, in: txn)
+    }
+
+    /// Applies a page prepared by ``prepare(_:for:)`` for `projector`, as ``apply(_:with:to:in:)``
+    /// does; a page whose preparation threw is applied one event at a time.
+    func apply(
+        _ page: PreparedPage, with projector: any Projector, to table: ProjectionTable,
+        in txn: borrowing WriteTransaction
+    ) throws {
+        guard !page.events.isEmpty else { return }
         do {
-            try txn.nested { child in try projector.apply(wanted, to: table, in: child) }
+            let prepared = try page.prepared.get()
+            try txn.nested { child in try projector.apply(prepared: prepared, to: table, in: child) }
         } catch let error as LMDBError where error.endsTheBatch {
             throw error
         } catch {
-            for event in wanted { try apply(event, with: projector, to: table, in: txn) }
+            for event in page.events { try apply(event, with: projector, to: table, in: txn) }
         }
     }
 
@@ -118,11 +135,18 @@ struct ProjectionRegistry: Sendable {
         in txn: borrowing WriteTransaction
     ) throws {
         do {
-            try txn.nested { child in try projector.apply([event], to: table, in: child) }
+            try txn.nested { child in try projector.apply(events: [event], to: table, in: child) }
         } catch let error as LMDBError where error.endsTheBatch {
             throw error
         } catch {
             try recordDeadLetter(projector: projector.name, position: event.position, error: error, in: txn)
         }
     }
+}
+
+/// The events of a page one projector wants, and what its ``Projector/prepare(_:)`` made of them
+/// (or the error it threw).
+struct PreparedPage: Sendable {
+    let events: [RecordedEvent]
+    let prepared: Result<any Sendable, any Error>
 }

@@ -16,13 +16,21 @@ package protocol Projector: Sendable {
     var version: Int { get }
     /// The event types the projector wants; empty means every event.
     var eventTypes: Set<String> { get }
-    /// Applies `events` (ones it wants, in log order) to the read model. Deterministic, and touching
-    /// only `table`. A page may be folded in memory and each touched row written once.
+    /// A page of events made ready to fold: decoded, say. The default is the events themselves.
+    associatedtype Prepared: Sendable = [RecordedEvent]
+    /// Makes `events` (ones it wants, in log order) ready to fold, from them alone: it reads no
+    /// read model, so a rebuild or an async projection runs it on another core, ahead of the
+    /// writer, while the writer applies the page before.
+    ///
+    /// - Throws: anything; the page is then applied one event at a time (see ``apply(_:to:in:)``).
+    func prepare(_ events: [RecordedEvent]) throws -> Prepared
+    /// Applies a prepared page to the read model. Deterministic, and touching only `table`. A page
+    /// may be folded in memory and each touched row written once.
     ///
     /// - Throws: anything; the page is then rolled back and applied one event at a time, and the
     ///   events that throw go to dead-letter records (the projection is degraded), while the log
     ///   and the other projectors carry on.
-    func apply(_ events: [RecordedEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
+    func apply(_ prepared: Prepared, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws
     /// Acknowledges a dead-lettered event an operator chose to skip: the read model should carry
     /// on as if the event changed nothing (for example, note that its stream moved on). The
     /// default does nothing.
@@ -40,7 +48,26 @@ package protocol Projector: Sendable {
     func forget(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws
 }
 
+extension Projector where Prepared == [RecordedEvent] {
+    package func prepare(_ events: [RecordedEvent]) -> [RecordedEvent] { events }
+}
+
 extension Projector {
+    /// Prepares `events` and applies them.
+    func apply(events: [RecordedEvent], to table: ProjectionTable, in txn: borrowing WriteTransaction) throws {
+        try apply(try prepare(events), to: table, in: txn)
+    }
+
+    /// Applies a page this projector prepared, handed over as an existential.
+    ///
+    /// - Throws: ``EventLogError/corrupted(_:)`` if `prepared` is not this projector's kind of page.
+    func apply(prepared: any Sendable, to table: ProjectionTable, in txn: borrowing WriteTransaction) throws {
+        guard let page = prepared as? Prepared else {
+            throw EventLogError.corrupted("\(name) was handed a page another projector prepared")
+        }
+        try apply(page, to: table, in: txn)
+    }
+
     package func skip(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws {}
 
     package func forget(_ event: RecordedEvent, in table: ProjectionTable, txn: borrowing WriteTransaction) throws {

@@ -24,21 +24,6 @@ package enum MerkleHash {
         return hasher.finalize()
     }
 
-    /// `SHA-256(0x01 ‖ left ‖ right)` of two digests, into a digest: no array is allocated.
-    package static func node(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
-        // One update of the 65 bytes, gathered on the stack, costs less than three small ones.
-        withUnsafeTemporaryAllocation(byteCount: 1 + 2 * byteCount, alignment: 1) { input in
-            input[0] = 0x01
-            left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: input[1...byteCount]).copyMemory(from: $0) }
-            right.withUnsafeBytes {
-                UnsafeMutableRawBufferPointer(rebasing: input[(1 + byteCount)...]).copyMemory(from: $0)
-            }
-            var hasher = SHA256()
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(input))
-            return hasher.finalize()
-        }
-    }
-
     /// `SHA-256(0x01 ‖ left ‖ right)`.
     package static func node(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
         var hasher = SHA256()

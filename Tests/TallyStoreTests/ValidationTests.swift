@@ -31,6 +31,11 @@ struct ValidationTests {
         let decomposed = try StreamID("cafe\u{301}")
         #expect(composed != decomposed)
         #expect(Set([composed, decomposed]).count == 2)
+        #expect(try StreamID("caf\u{E9}") == composed)
+        // Byte order, as LMDB sorts keys: `e` (0x65) before `é`'s first byte (0xC3); a prefix first.
+        #expect(decomposed < composed && !(composed < decomposed) && !(composed < composed))
+        let names = try ["b", "a-10", "a", "a-1", "ab"].map(StreamID.init).sorted().map(\.rawValue)
+        #expect(names == ["a", "a-1", "a-10", "ab", "b"])
     }
 
     @Test(arguments: [
