@@ -2,17 +2,14 @@ package import Foundation
 
 /// An event as stored in the log: where it is, and exactly what was appended.
 ///
-/// Holds the stored record (one allocation) and decodes its text fields on access, which keeps
-/// scanning the log cheap; all but the type, which nearly every reader asks for, often many times
-/// (each projector's filter, then its decoding), so it is decoded once.
+/// Holds the stored record (one allocation) and decodes its text fields on access,
+/// which keeps scanning the log cheap.
 package struct RecordedEvent: Sendable, Equatable {
     /// The event's place in the whole log, from 1, gap-free, in commit order.
     package let position: UInt64
     /// The stored record, as laid out in `docs/FORMAT.md`.
     let record: [UInt8]
     let layout: EventRecord.Layout
-    /// What happened.
-    package let type: String
 
     /// Wraps a stored record after checking its layout.
     ///
@@ -23,7 +20,6 @@ package struct RecordedEvent: Sendable, Equatable {
             Result { () throws(RecordFormatError) in try EventRecord.Layout(bytes) }
         }.get()
         self.record = record
-        type = String(decoding: record[layout.type], as: UTF8.self)
     }
 
     /// The event's revision within its stream, from 0, gap-free.
@@ -34,6 +30,8 @@ package struct RecordedEvent: Sendable, Equatable {
     package var recordedAt: Timestamp { layout.recordedAt }
     /// The stream the event belongs to.
     package var stream: StreamID { StreamID(stored: text(layout.stream)) }
+    /// What happened.
+    package var type: String { text(layout.type) }
     /// The event's tags, in the order given.
     package var tags: [String] { layout.tagRanges(in: record).map(text) }
     /// The payload, byte for byte as appended (a view into the stored record, not a copy); for an
