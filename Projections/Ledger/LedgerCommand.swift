@@ -152,7 +152,14 @@ extension LedgerCommand {
 
     /// Decodes `body` as `T`, refusing members `T` does not name (a typo must not pass silently).
     private static func decode<T: Decodable & KnownMembers>(_: T.Type, _ body: [UInt8]) throws -> T {
-        let object = try JSONSerialization.jsonObject(with: Data(body), options: .fragmentsAllowed)
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(body), options: .fragmentsAllowed)
+        } catch {
+            // Syntax is checked before a body gets here; what remains is e.g. a number out of range.
+            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            throw CommandBodyError.unreadable(reason ?? "The body is not valid JSON.")
+        }
         guard let members = object as? [String: Any] else { throw CommandBodyError.notAnObject }
         if let unknown = members.keys.sorted().first(where: { !T.members.contains($0) }) {
             throw CommandBodyError.unknownMember(unknown)
@@ -167,6 +174,8 @@ package enum CommandBodyError: Error, Equatable {
     case notAnObject
     /// The body names a member the command does not have.
     case unknownMember(String)
+    /// The body cannot be read as JSON values (e.g. a number beyond any Swift number); says why.
+    case unreadable(String)
 }
 
 /// A body type that lists the members it accepts.

@@ -286,7 +286,7 @@ enum OpenAPIDocument {
                   },
                   "400": {
                     "$ref": "#/components/responses/BadRequest",
-                    "description": "`invalid-body` (not one valid JSON value, or a member of the wrong type; `pointer`), `invalid-command` (not an object, or an unknown `member`), `invalid-idempotency-key`."
+                    "description": "`invalid-body` (not one valid JSON value, a number no integer or double holds, or a member of the wrong type; `pointer`), `invalid-command` (not an object, or an unknown `member`), `invalid-idempotency-key`."
                   },
                   "401": {
                     "$ref": "#/components/responses/Unauthorized"

@@ -36,6 +36,8 @@ extension Problem {
                     "invalid-command", "The command body is not valid", .badRequest,
                     detail: "The command has no member \(member).")
                 extend("member", string: member)
+            case .unreadable(let reason):
+                self.init("invalid-body", "The request body is not valid", .badRequest, detail: reason)
             }
         case let error as DecodingError: self.init(decoding: error)
         case let error as LMDBError where error.kind == .mapFull:

@@ -48,6 +48,10 @@ struct CommandRoutingTests {
         #expect(throws: DecodingError.self) {
             try LedgerCommand.router.command(type: "deposit", body: Array(#"{"account":"a"}"#.utf8))
         }
+        #expect(throws: CommandBodyError.unreadable("Number 922E372036854775807 is not representable in Swift.")) {
+            try LedgerCommand.router.command(
+                type: "deposit", body: Array(#"{"account":"a","amount":922E372036854775807}"#.utf8))
+        }
         #expect(throws: DecodingError.self) {
             try LedgerCommand.router.command(type: "deposit", body: Array(#"{"account":"a","amount":"5"}"#.utf8))
         }

@@ -37,6 +37,9 @@ struct ProblemTests {
         (String(repeating: "[", count: 65) + String(repeating: "]", count: 65), "invalid-body"),
         (#"{"account":"a","amount":1,"extra":1}"#, "invalid-command"), (#"{"account":"a"}"#, "invalid-body"),
         (#"{"account":"a","amount":"1"}"#, "invalid-body"),
+        // Found by the fuzzer: valid JSON syntax, but a number no Swift type holds (it was a 500).
+        (#"{"account":"a","amount":922E372036854775807}"#, "invalid-body"),
+        (#"{"account":"a","amount":1,"note":1e999}"#, "invalid-body"),
     ])
     func malformedCommandBodiesAre400Problems(body: String, slug: String) async throws {
         try await Harness.with { harness in
