@@ -25,7 +25,7 @@ final class Server: Sendable {
     init(directory existing: String? = nil, environment: [String: String] = [:], arguments: [String] = []) throws {
         directory = existing ?? temporaryDataDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        port = Int.random(in: 20_000..<60_000)
+        port = try freeLoopbackPort()
         stderrPath = "\(directory)/serve.err"
         stdoutPath = "\(directory)/serve.out"
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
@@ -198,6 +198,29 @@ struct ServeTests {
 }
 
 /// A raw TCP connection to the server, to hold connections open and watch them close.
+/// A loopback port no socket holds right now, as the kernel picks one for a bind to port 0.
+///
+/// A random port (as before) now and then hit one in use (`bind: Address already in use`) with many
+/// servers and client connections open at once; the kernel's pick skips every port in use, leaving
+/// only the short window until `tally serve` binds it.
+func freeLoopbackPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let result = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(descriptor, $0, length) == 0 ? getsockname(descriptor, $0, &length) : -1
+        }
+    }
+    guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
 final class RawConnection {
     let descriptor: Int32
 

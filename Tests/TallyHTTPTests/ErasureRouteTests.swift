@@ -74,6 +74,7 @@ struct ErasureRouteTests {
                     (nil, #"{"positions":[1],"reason":"r"}"#, .unauthorized, "unauthorized"),
                     (admin, #"{"positions":[1]}"#, .badRequest, "invalid-body"),
                     (admin, #"{"positions":[],"reason":"r"}"#, .badRequest, "invalid-body"),
+                    (admin, #"{"positions":[922E372036854775807],"reason":"r"}"#, .badRequest, "invalid-body"),
                     (admin, #"{"positions":[1],"fields":[],"reason":"r"}"#, .badRequest, "invalid-body"),
                     (admin, #"{"positions":[9],"reason":"r"}"#, .notFound, "event-not-found"),
                     (admin, #"{"positions":[2],"reason":"r"}"#, .unprocessableContent, "erasure-refused"),
